@@ -1,0 +1,143 @@
+"""The Lüliang technology market: the application factory."""
+import sqlite3
+
+from flask import Flask, g, request
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import CONFIGS, ProductionConfig
+
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config=None):
+    """Build the app; `config` is a name in config.CONFIGS or a config class/object."""
+    import os
+
+    if config is None:
+        config = os.environ.get("MARKET_CONFIG", "development")
+    config_obj = CONFIGS[config] if isinstance(config, str) else config
+    app = Flask(__name__, instance_path=config_obj.INSTANCE_DIR,
+                template_folder=config_obj.TEMPLATE_DIR, static_folder=config_obj.STATIC_DIR)
+    app.config.from_object(config_obj)
+    production = isinstance(config_obj, type) and issubclass(config_obj, ProductionConfig)
+    app.config["ENV_NAME"] = "production" if production else (
+        "testing" if app.config.get("TESTING") else "development")
+    if production:
+        ProductionConfig.check(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def select_locale():
+    """?lang=, then the user's preference, then the cookie, then Accept-Language, then zh."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(languages) or "zh"
+    wanted = request.args.get("lang")
+    if wanted in languages:
+        return wanted
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if request.cookies.get("lang") in languages:
+        return request.cookies["lang"]
+    return request.accept_languages.best_match(languages) or "zh"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def register_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"),
+                     render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "strong"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "warning"
+
+    from .accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    from . import models  # noqa: F401  (every model, for Alembic and create_all)
+
+
+def register_blueprints(app):
+    from .accounts.views import bp as accounts_bp
+    from .admin.views import bp as admin_bp
+    from .api import bp as api_bp
+    from .bureau.views import bp as bureau_bp
+    from .files.views import bp as files_bp
+    from .inbox.views import bp as inbox_bp
+    from .main.views import bp as main_bp
+
+    for blueprint in (main_bp, accounts_bp, bureau_bp, admin_bp, inbox_bp, files_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def register_errorhandlers(app):
+    from .errorpages import register
+
+    register(app)
+
+
+def register_request_hooks(app):
+    from .security import apply_security_headers
+
+    @app.after_request
+    def after_request(response):
+        apply_security_headers(response)
+        wanted = request.args.get("lang")
+        if wanted in app.config["LANGUAGES"] and not request.path.startswith("/api/"):
+            response.set_cookie("lang", wanted, max_age=365 * 24 * 3600, samesite="Lax",
+                                httponly=True)
+            if current_user.is_authenticated and current_user.locale != wanted:
+                from .accounts.services import set_locale
+
+                set_locale(current_user, wanted)
+        return response
+
+    @app.teardown_request
+    def forget_request_state(exc):
+        g.pop("api_user", None)
+
+
+def register_template_helpers(app):
+    from .templating import register
+
+    register(app)
+
+
+def register_commands(app):
+    from .cli import register
+
+    register(app)

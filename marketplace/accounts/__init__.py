@@ -1,0 +1,1 @@
+"""Accounts: users, organisations, roles, login, registration and profiles."""

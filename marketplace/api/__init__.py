@@ -1,0 +1,6 @@
+"""JSON API v1 (API.md): token auth, one error format, and an OpenAPI document from the code."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from . import accounts, spec  # noqa: E402,F401  (routes register themselves on bp)

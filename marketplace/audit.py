@@ -1,0 +1,59 @@
+"""The append-only audit log: who did what to which record, when, from which state to which."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, event, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from . import clock
+from .extensions import db
+from .types import UTCDateTime
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_entity", "entity", "entity_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int]
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str | None] = mapped_column(String(40))
+    comment: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict | None] = mapped_column(JSON)
+
+    actor = relationship("User", lazy="joined")
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_change(mapper, connection, target):
+    # The database refuses too (triggers in the migration); this catches it earlier.
+    raise AuditLogIsAppendOnly("audit entries cannot be changed or deleted")
+
+
+def record(entity, entity_id, action, actor=None, *, from_state=None, to_state=None,
+           comment=None, **data):
+    """Append one entry to the session; it is written with the change it describes."""
+    entry = AuditEntry(
+        at=clock.now(), actor_id=getattr(actor, "id", None), entity=entity,
+        entity_id=entity_id, action=action, from_state=from_state, to_state=to_state,
+        comment=comment or None, data=data or None,
+    )
+    db.session.add(entry)
+    return entry
+
+
+def history(entity, entity_id):
+    """Every entry for one record, oldest first."""
+    return db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id)
+        .order_by(AuditEntry.id)
+    ).all()

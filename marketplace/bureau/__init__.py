@@ -1,0 +1,1 @@
+"""The science bureau's officer pages (/bureau/...)."""

@@ -1,0 +1,1 @@
+"""The in-site inbox: notifications to each user of what concerns them (and email when set)."""

@@ -1,0 +1,1 @@
+"""The home page and the pages that explain the market."""

@@ -1,0 +1,9 @@
+"""Imports every model so that Alembic and the test fixtures see the whole schema."""
+from .accounts.models import ApiToken, LoginAttempt, Organization, User  # noqa: F401
+from .audit import AuditEntry  # noqa: F401
+from .files.models import StoredFile  # noqa: F401
+from .inbox.models import Notification  # noqa: F401
+from .search.outbox import SearchOutbox  # noqa: F401
+from .sequences import NumberSequence  # noqa: F401
+from .settings import Setting  # noqa: F401
+from .workdays import WorkdayOverride  # noqa: F401

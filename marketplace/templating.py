@@ -1,0 +1,62 @@
+"""Jinja filters and globals: local times, money, the viewer, language links."""
+from decimal import Decimal
+
+from flask import request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from .codes import COUNTIES, ENTITY_TYPES, FIELDS, ORG_KINDS, REGIONS
+from .extensions import db
+
+
+def money(value, unit="yuan"):
+    """Format yuan for people: 万元 in Chinese above ten thousand, 元 otherwise."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    if str(get_locale()).startswith("zh"):
+        if abs(value) >= 10000:
+            return f"{format_decimal(value / 10000, format='#,##0.####')} 万元"
+        return f"{format_decimal(value, format='#,##0.00')} 元"
+    return f"¥{format_decimal(value, format='#,##0.00')}"
+
+
+def lang_url(lang):
+    """The current page in another language."""
+    args = dict(request.args)
+    args["lang"] = lang
+    if request.endpoint and request.method == "GET":
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for("main.home", lang=lang)
+
+
+def url_with(**changes):
+    """The current URL with some query arguments changed (for pagination and filters)."""
+    args = dict(request.args)
+    args.update({k: v for k, v in changes.items()})
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def register(app):
+    app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
+    app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.globals.update(
+        lang_url=lang_url, url_with=url_with, COUNTIES=COUNTIES, REGIONS=REGIONS,
+        ORG_KINDS=ORG_KINDS, ENTITY_TYPES=ENTITY_TYPES, FIELDS=FIELDS,
+    )
+
+    @app.context_processor
+    def viewer_context():
+        # Computed defensively: the error page must render even when the database is down.
+        viewer, unread = None, 0
+        try:
+            if current_user.is_authenticated:
+                viewer = current_user._get_current_object()
+                from .inbox.services import unread_count
+
+                unread = unread_count(viewer)
+        except SQLAlchemyError:
+            db.session.rollback()
+        return {"viewer": viewer, "unread_count": unread, "locale": str(get_locale())}

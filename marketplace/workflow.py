@@ -1,0 +1,79 @@
+"""The state-machine helper every capability uses.
+
+A workflow is a table {state: {action: next_state}} plus, per action, a guard saying who
+may take it. `transition()` is the only way a record's status changes: it checks the table
+and the guard, sets the state, appends the audit entry and queues the search update, all in
+the caller's transaction. Records carry a `version` column that SQLAlchemy checks on every
+UPDATE, so two people deciding the same record at once cannot both win: the second gets
+Conflict.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import audit
+from .errors import Conflict, PermissionDenied
+from .extensions import db
+from .search.outbox import queue_search_update
+
+Guard = Callable[[object, object], bool]
+
+
+@dataclass(frozen=True)
+class Workflow:
+    entity: str
+    transitions: dict[str, dict[str, str]]
+    guards: dict[str, Guard] = field(default_factory=dict)
+    labels: dict[str, object] = field(default_factory=dict)
+    searchable: bool = False
+
+    def target(self, state, action):
+        """The state `action` leads to from `state`, or None when the table has no such edge."""
+        return self.transitions.get(state, {}).get(action)
+
+    def may(self, actor, record, action):
+        guard = self.guards.get(action)
+        return guard is None or bool(actor is not None and guard(actor, record))
+
+    def available(self, record, actor):
+        """The actions `actor` may take on `record` now, in table order."""
+        return [a for a in self.transitions.get(record.status, {}) if self.may(actor, record, a)]
+
+    def label(self, state):
+        return self.labels.get(state, state)
+
+
+def transition(workflow, record, action, actor, comment=None, *, expected_version=None,
+               **data):
+    """Move `record` along `action`; raise Conflict or PermissionDenied when it may not."""
+    if not workflow.may(actor, record, action):
+        raise PermissionDenied()
+    from_state = record.status
+    to_state = workflow.target(from_state, action)
+    if to_state is None:
+        raise Conflict(_l("This action is not possible while the record is %(state)s.",
+                          state=workflow.label(from_state)))
+    if expected_version is not None and int(expected_version) != record.version:
+        raise Conflict()
+    record.status = to_state
+    audit.record(workflow.entity, record.id, action, actor, from_state=from_state,
+                 to_state=to_state, comment=comment, **data)
+    if workflow.searchable:
+        queue_search_update(workflow.entity, record.id)
+    return to_state
+
+
+def commit():
+    """Commit the unit of work; a concurrent change of the same record becomes Conflict."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict() from None
+
+
+# Guards shared by the capabilities.
+def role_in(*roles) -> Guard:
+    return lambda actor, record: getattr(actor, "role", None) in roles
