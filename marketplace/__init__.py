@@ -2,7 +2,6 @@
 import sqlite3
 
 from flask import Flask, g, request
-from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine

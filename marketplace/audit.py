@@ -1,6 +1,7 @@
 """The append-only audit log: who did what to which record, when, from which state to which."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +26,33 @@ class AuditEntry(db.Model):
     data: Mapped[dict | None] = mapped_column(JSON)
 
     actor = relationship("User", lazy="joined")
+
+
+# Translated names of actions and states, shown in histories; capabilities add their own.
+LABELS = {
+    "register": _l("registered"),
+    "create": _l("created"),
+    "edit": _l("edited"),
+    "verify": _l("verified"),
+    "reject": _l("rejected"),
+    "resubmit": _l("resubmitted"),
+    "change_password": _l("changed the password"),
+    "change_role": _l("changed the role"),
+    "activate": _l("activated"),
+    "deactivate": _l("deactivated"),
+    "set_day": _l("set a calendar day"),
+    "clear_day": _l("cleared a calendar day"),
+    "change": _l("changed"),
+}
+
+
+def register_labels(mapping):
+    LABELS.update({str(k): v for k, v in mapping.items()})
+
+
+def label(value):
+    """The translated name of an action or state (the raw value if none is registered)."""
+    return LABELS.get(value, value) if value else ""
 
 
 class AuditLogIsAppendOnly(RuntimeError):

@@ -41,7 +41,7 @@ def seed_demo_command(force):
         click.echo("Demo data not loaded: the database already has users.")
         return
     accounts = load_demo()
-    click.echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for username, role, org in accounts:
         click.echo(f"  {username:<14} {role:<10} {org or ''}")
 

@@ -3,9 +3,8 @@
 Each setting is declared once here with its type, default and label; the database keeps only
 the values the admin has changed.
 """
-from datetime import datetime
-
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l

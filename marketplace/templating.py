@@ -6,6 +6,8 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import audit
+from .accounts.models import ORG_STATUS_LABELS, ROLE_LABELS
 from .codes import COUNTIES, ENTITY_TYPES, FIELDS, ORG_KINDS, REGIONS
 from .extensions import db
 
@@ -45,6 +47,7 @@ def register(app):
     app.jinja_env.globals.update(
         lang_url=lang_url, url_with=url_with, COUNTIES=COUNTIES, REGIONS=REGIONS,
         ORG_KINDS=ORG_KINDS, ENTITY_TYPES=ENTITY_TYPES, FIELDS=FIELDS,
+        ROLE_LABELS=ROLE_LABELS, ORG_STATUS_LABELS=ORG_STATUS_LABELS, audit_label=audit.label,
     )
 
     @app.context_processor

@@ -1,6 +1,5 @@
 """Users, their organisations, login attempts and API tokens."""
 from datetime import datetime
-
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l

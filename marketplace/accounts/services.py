@@ -19,7 +19,13 @@ from ..extensions import db
 from ..inbox.services import N_, notify
 from ..workflow import Workflow, commit, role_in, transition
 from .models import (
-    ORG_STATUS_LABELS, SELF_REGISTERED_ROLES, LoginAttempt, Organization, OrgStatus, Role,
+    ORG_STATUS_LABELS,
+    ROLE_LABELS,
+    SELF_REGISTERED_ROLES,
+    LoginAttempt,
+    Organization,
+    OrgStatus,
+    Role,
     User,
 )
 
@@ -49,6 +55,10 @@ ORGANIZATION_WORKFLOW = Workflow(
     },
     labels=ORG_STATUS_LABELS,
 )
+
+
+audit.register_labels(ORG_STATUS_LABELS)
+audit.register_labels(ROLE_LABELS)
 
 
 @dataclass

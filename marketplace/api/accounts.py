@@ -13,8 +13,13 @@ from ..errors import NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
 from .core import Unauthorized, api_user, endpoint, page_of, page_schema, token_digest
 from .schemas import (
-    OrganizationListQuery, OrganizationSchema, RegisterSchema, ReviewSchema, TokenRequestSchema,
-    TokenSchema, UserSchema,
+    OrganizationListQuery,
+    OrganizationSchema,
+    RegisterSchema,
+    ReviewSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserSchema,
 )
 
 TAGS = ("accounts",)

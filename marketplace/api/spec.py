@@ -5,8 +5,6 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-
-
 from .core import ROUTES, endpoint
 from .schemas import ErrorSchema
 

@@ -21,8 +21,8 @@ def index():
 def open_notification(notification_id):
     """Mark a notification read and follow its link."""
     services.mark_read(current_user, notification_id)
-    from .models import Notification
     from ..extensions import db
+    from .models import Notification
 
     note = db.session.get(Notification, notification_id)
     return redirect(safe_next(note.link) or url_for("inbox.index"))
