@@ -39,8 +39,10 @@ def create_app(config=None):
 
 def select_locale():
     """?lang=, then the user's preference, then the cookie, then Accept-Language, then zh."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():  # CLI commands and worker threads: the default, zh
+        return None
     languages = current_app.config["LANGUAGES"]
     if request.path.startswith("/api/"):
         return request.accept_languages.best_match(languages) or "zh"
@@ -90,6 +92,8 @@ def register_extensions(app):
 
 def register_blueprints(app):
     from .accounts.views import bp as accounts_bp
+    from .achievements.bureau_views import bp as bureau_achievements_bp
+    from .achievements.views import bp as achievements_bp
     from .admin.views import bp as admin_bp
     from .api import bp as api_bp
     from .bureau.views import bp as bureau_bp
@@ -97,7 +101,8 @@ def register_blueprints(app):
     from .inbox.views import bp as inbox_bp
     from .main.views import bp as main_bp
 
-    for blueprint in (main_bp, accounts_bp, bureau_bp, admin_bp, inbox_bp, files_bp):
+    for blueprint in (main_bp, accounts_bp, bureau_bp, admin_bp, inbox_bp, files_bp,
+                      achievements_bp, bureau_achievements_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -82,4 +82,9 @@ def load_demo():
     for key, org in orgs.items():
         if key != "newcomer":
             services.review_organization(org.id, "verify", bureau, "材料齐全，予以认证。")
+    from .demo_achievements import load_achievements
+
+    institutes = [u for u in db.session.scalars(db.select(User).where(
+        User.role == Role.INSTITUTE).order_by(User.id))]
+    load_achievements(institutes, bureau)
     return created

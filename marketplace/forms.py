@@ -1,6 +1,23 @@
 """Form helpers shared by every capability."""
 
 
+def _resolve(form, dotted):
+    """The form field named by a service's dotted path ("completers.0.name"), or None."""
+    field = form
+    for part in dotted.split("."):
+        if part.isdigit():
+            entries = getattr(field, "entries", None)
+            if entries is None or int(part) >= len(entries):
+                return None
+            field = entries[int(part)]
+        else:
+            inner = getattr(field, "form", field)  # a FormField wraps its own form
+            field = getattr(inner, part, None)
+            if field is None:
+                return None
+    return field if field is not form and hasattr(field, "errors") else None
+
+
 def apply_errors(form, exc, rename=None):
     """Put a service's per-field messages onto the form's fields; return the rest.
 
@@ -14,8 +31,8 @@ def apply_errors(form, exc, rename=None):
         for prefix, replacement in rename.items():
             if prefix.endswith(".") and name.startswith(prefix):
                 target = replacement + name[len(prefix):]
-        field = getattr(form, target, None)
-        if field is None or not hasattr(field, "errors"):
+        field = _resolve(form, target)
+        if field is None or isinstance(field.errors, dict):
             leftover.extend(messages)
             continue
         field.errors = list(field.errors or []) + list(messages)

@@ -1,5 +1,12 @@
 """Imports every model so that Alembic and the test fixtures see the whole schema."""
 from .accounts.models import ApiToken, LoginAttempt, Organization, User  # noqa: F401
+from .achievements.models import (  # noqa: F401
+    Achievement,
+    Completer,
+    DisclosureRequest,
+    DisclosureView,
+    IPItem,
+)
 from .audit import AuditEntry  # noqa: F401
 from .files.models import StoredFile  # noqa: F401
 from .inbox.models import Notification  # noqa: F401

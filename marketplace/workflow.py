@@ -44,19 +44,24 @@ class Workflow:
     def label(self, state):
         return self.labels.get(state, state)
 
+    def check(self, record, action, actor, expected_version=None):
+        """The state `action` would lead to; PermissionDenied or Conflict when it may not."""
+        if not self.may(actor, record, action):
+            raise PermissionDenied()
+        to_state = self.target(record.status, action)
+        if to_state is None:
+            raise Conflict(_l("This action is not possible while the record is %(state)s.",
+                              state=self.label(record.status)))
+        if expected_version not in (None, "") and int(expected_version) != record.version:
+            raise Conflict()
+        return to_state
+
 
 def transition(workflow, record, action, actor, comment=None, *, expected_version=None,
                **data):
     """Move `record` along `action`; raise Conflict or PermissionDenied when it may not."""
-    if not workflow.may(actor, record, action):
-        raise PermissionDenied()
     from_state = record.status
-    to_state = workflow.target(from_state, action)
-    if to_state is None:
-        raise Conflict(_l("This action is not possible while the record is %(state)s.",
-                          state=workflow.label(from_state)))
-    if expected_version is not None and int(expected_version) != record.version:
-        raise Conflict()
+    to_state = workflow.check(record, action, actor, expected_version)
     record.status = to_state
     audit.record(workflow.entity, record.id, action, actor, from_state=from_state,
                  to_state=to_state, comment=comment, **data)

@@ -106,8 +106,8 @@ def endpoint(rule, method="GET", *, summary, tags=(), body=None, query=None, res
     """Register an API view and describe it for the OpenAPI document at once.
 
     The view receives `data` (the loaded body) and/or `args` (the loaded query) when the
-    schemas are given, and returns a model object, a dict or a (value, status) pair that is
-    dumped with `response`.
+    schemas are given, and returns a model object (dumped with `response`), a dict already in
+    its final shape, or either with a status: (value, status).
     """
     def decorator(view):
         ROUTES.append(Route(rule, method, view.__name__, summary, tuple(tags), body, query,
@@ -130,7 +130,9 @@ def endpoint(rule, method="GET", *, summary, tags=(), body=None, query=None, res
                 result, code = result
             if result is None:
                 return "", 204
-            payload = response().dump(result) if response is not None else result
+            # Model objects are dumped here; a dict is taken as already in its final shape.
+            dumped = response is not None and not isinstance(result, dict)
+            payload = response().dump(result) if dumped else result
             return jsonify(payload), code
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapped, methods=[method])

@@ -43,6 +43,10 @@ def build_spec():
             params += [{"in": "query", "schema": route.query}]
         if params:
             op["parameters"] = params
+        if route.multipart:
+            op["requestBody"] = {"required": True, "content": {"multipart/form-data": {
+                "schema": {"type": "object", "properties": route.multipart,
+                           "required": list(route.multipart)}}}}
         if route.body is not None:
             op["requestBody"] = {"required": True,
                                  "content": {"application/json": {"schema": route.body}}}
