@@ -97,12 +97,15 @@ def register_blueprints(app):
     from .admin.views import bp as admin_bp
     from .api import bp as api_bp
     from .bureau.views import bp as bureau_bp
+    from .contracts.bureau_views import bp as bureau_contracts_bp
+    from .contracts.views import bp as contracts_bp
     from .files.views import bp as files_bp
     from .inbox.views import bp as inbox_bp
     from .main.views import bp as main_bp
 
     for blueprint in (main_bp, accounts_bp, bureau_bp, admin_bp, inbox_bp, files_bp,
-                      achievements_bp, bureau_achievements_bp):
+                      achievements_bp, bureau_achievements_bp, contracts_bp,
+                      bureau_contracts_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -46,6 +46,19 @@ def seed_demo_command(force):
         click.echo(f"  {username:<14} {role:<10} {org or ''}")
 
 
+market_cli = AppGroup("market", help="The market's timed work.")
+
+
+@market_cli.command("tick")
+def tick_command():
+    """Run the timed jobs: due-date reminders now; listings' timed moves as they land."""
+    from .market import tick
+
+    for name, count in tick().items():
+        click.echo(f"{name}: {count}")
+
+
 def register(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(market_cli)

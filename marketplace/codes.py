@@ -35,6 +35,9 @@ PROVINCES = {
 }
 
 REGIONS = {**COUNTIES, **PROVINCES}
+# A contract party may also be abroad (technology imports and exports).
+ABROAD = "990000"
+PARTY_REGIONS = {**REGIONS, ABROAD: _l("Outside China")}
 
 ORG_KINDS = {
     "enterprise": _l("Enterprise"),
@@ -73,7 +76,17 @@ FIELDS = {
     "other": _l("Other"),
 }
 
-
-def choices(mapping):
-    """WTForms choices from a code list, labels translated when rendered."""
-    return list(mapping.items())
+# The national statistics' technology domains (技术领域) of a technology contract.
+TECH_DOMAINS = {
+    "electronics_it": _l("Electronics and information technology"),
+    "advanced_manufacturing": _l("Advanced manufacturing"),
+    "aerospace": _l("Aerospace"),
+    "transport": _l("Modern transport"),
+    "biomedicine": _l("Biology, medicine and medical devices"),
+    "new_materials": _l("New materials and their applications"),
+    "new_energy": _l("New energy and efficient energy saving"),
+    "environment": _l("Environmental protection and resource use"),
+    "nuclear": _l("Nuclear applications"),
+    "agriculture": _l("Modern agriculture"),
+    "urban_social": _l("Urban construction and social development"),
+}

@@ -1,5 +1,5 @@
 """Demonstration data: the bureau, an admin, and verified organisations of every kind."""
-from . import clock
+from . import audit, clock
 from .accounts import services
 from .accounts.models import Organization, OrgStatus, Role, User
 from .extensions import db
@@ -67,6 +67,8 @@ def load_demo():
         db.session.add(org)
         orgs[key] = org
     db.session.flush()
+    for org in orgs.values():
+        audit.record("organization", org.id, "register", None, to_state=org.status)
     for username, role, org_key in USERS:
         org = orgs.get(org_key)
         user = User(username=username, email=f"{username}@example.cn", role=role,
@@ -87,4 +89,9 @@ def load_demo():
     institutes = [u for u in db.session.scalars(db.select(User).where(
         User.role == Role.INSTITUTE).order_by(User.id))]
     load_achievements(institutes, bureau)
+    from .demo_contracts import load_contracts
+
+    sellers = institutes + [u for u in db.session.scalars(db.select(User).where(
+        User.username.in_(("fenjiu", "xiaoyicoal"))).order_by(User.id))]
+    load_contracts(sellers, [orgs["fenjiu"], orgs["xiaoyicoal"]], bureau)
     return created

@@ -10,8 +10,9 @@ from .ip_numbers import check_character
 
 # title, English title, field, category, keywords, summary, maturity, level, ip (digits)
 ACHIEVEMENTS = [
-    ("低渗透煤层气水平井分段压裂增产技术", "Staged fracturing of horizontal wells in low-permeability "
-     "coal-bed methane reservoirs", "coal", "applied", ["煤层气", "水平井", "压裂"],
+    ("低渗透煤层气水平井分段压裂增产技术",
+     "Staged fracturing of horizontal wells in low-permeability coal-bed methane "
+     "reservoirs", "coal", "applied", ["煤层气", "水平井", "压裂"],
      "针对吕梁地区低渗透煤层气储层，形成水平井分段压裂工艺及配套工具，单井日产气量提高 40% 以上。",
      8, "domestic_leading", "201910234567"),
     ("煤矿瓦斯抽采钻孔智能封孔装置", "Intelligent sealing device for gas drainage boreholes",

@@ -8,6 +8,7 @@ from .achievements.models import (  # noqa: F401
     IPItem,
 )
 from .audit import AuditEntry  # noqa: F401
+from .contracts.models import Contract, NonTechnicalItem  # noqa: F401
 from .files.models import StoredFile  # noqa: F401
 from .inbox.models import Notification  # noqa: F401
 from .search.outbox import SearchOutbox  # noqa: F401

@@ -8,6 +8,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import audit
 from .accounts.models import ORG_STATUS_LABELS, ROLE_LABELS
+from .achievements.states import (
+    ATTRIBUTES,
+    CATEGORIES,
+    EVALUATION_METHODS,
+    EVIDENCE_KINDS,
+    IP_STATUSES,
+    IP_TYPES,
+    LEVELS,
+    SECRECY,
+    SOURCES,
+    STATUS_LABELS,
+    maturity_stage,
+)
 from .codes import COUNTIES, ENTITY_TYPES, FIELDS, ORG_KINDS, REGIONS
 from .extensions import db
 
@@ -48,6 +61,11 @@ def register(app):
         lang_url=lang_url, url_with=url_with, COUNTIES=COUNTIES, REGIONS=REGIONS,
         ORG_KINDS=ORG_KINDS, ENTITY_TYPES=ENTITY_TYPES, FIELDS=FIELDS,
         ROLE_LABELS=ROLE_LABELS, ORG_STATUS_LABELS=ORG_STATUS_LABELS, audit_label=audit.label,
+        ACHIEVEMENT_LABELS={
+            "category": CATEGORIES, "level": LEVELS, "attribute": ATTRIBUTES, "source": SOURCES,
+            "secrecy": SECRECY, "evaluation": EVALUATION_METHODS, "ip_type": IP_TYPES,
+            "ip_status": IP_STATUSES, "evidence": EVIDENCE_KINDS, "status": STATUS_LABELS},
+        maturity_stage=maturity_stage,
     )
 
     @app.context_processor

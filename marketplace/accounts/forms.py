@@ -1,7 +1,14 @@
 """Account forms: they collect input; the rules are in services.py."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..codes import COUNTIES, ENTITY_TYPES, ORG_KINDS, PROVINCES
@@ -27,13 +34,15 @@ class OrganizationFields:
     """The organisation's fields, shared by registration and the organisation edit form."""
 
     org_name = StringField(_l("Organisation name"), validators=[Optional(), Length(max=200)])
-    org_kind = SelectField(_l("Kind of organisation"),
+    # The service checks these codes (and skips them for a broker without an employer).
+    org_kind = SelectField(_l("Kind of organisation"), validate_choice=False,
                            choices=[("", _l("Choose…"))] + list(ORG_KINDS.items()))
-    org_entity_type = SelectField(_l("Entity type (for statistics)"),
+    org_entity_type = SelectField(_l("Entity type (for statistics)"), validate_choice=False,
                                   choices=[("", _l("Choose…"))] + list(ENTITY_TYPES.items()))
     org_credit_code = StringField(_l("Unified social credit code"),
                                   description=_l("18 characters, as on the business licence"))
-    org_county = SelectField(_l("County, or province outside Lüliang"), choices=region_choices)
+    org_county = SelectField(_l("County, or province outside Lüliang"), choices=region_choices,
+                             validate_choice=False)
     org_address = StringField(_l("Address"))
     org_contact_name = StringField(_l("Contact person"))
     org_contact_phone = StringField(_l("Contact telephone"))
@@ -66,6 +75,6 @@ class PasswordForm(FlaskForm):
 class ReviewForm(FlaskForm):
     decision = SelectField(_l("Decision"), choices=[("verify", _l("Verify")),
                                                     ("reject", _l("Reject"))])
-    comment = StringField(_l("Comment"), validators=[Length(max=1000)],
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=1000)],
                           description=_l("Required when rejecting; the applicant sees it."))
     version = HiddenField()

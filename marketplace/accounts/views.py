@@ -52,8 +52,10 @@ def login():
             login_user(user, remember=form.remember.data)
             flash(_("Welcome, %(name)s.", name=user.username), "success")
             return redirect(safe_next(form.next.data) or url_for("main.home"))
+    # A refusal puts its message beside a field (message == []) or above the form.
+    status = 422 if form.errors or message else 200
     return render_template("accounts/login.html", form=form, messages=message,
-                           status=200 if not message else 422), 200 if not message else 422
+                           status=status), status
 
 
 @bp.post("/logout")
@@ -91,7 +93,8 @@ def register():
         else:
             login_user(user)
             flash(_("Your account is ready. The science bureau will verify your "
-                    "organisation; you will find its decision in your inbox."), "success")
+                    "organisation; you will find its decision in your inbox.")
+                  if user.organization_id else _("Your account is ready."), "success")
             return redirect(url_for("main.home"))
     status = 422 if form.errors or messages else 200
     return render_template("accounts/register.html", form=form, messages=messages), status

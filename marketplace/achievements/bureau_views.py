@@ -1,5 +1,5 @@
 """The bureau's achievement pages: the registration queue, review and revocation."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -31,6 +31,8 @@ def review(achievement_id):
     record = db.session.get(Achievement, achievement_id)
     if record is None:
         raise NotFound()
+    if request.method == "POST" and current_user.role != Role.BUREAU:
+        abort(403)  # the admin may look, but only an officer decides
     form = AchievementReviewForm(version=record.version)
     revoke_form = RevokeForm(version=record.version)
     messages = None

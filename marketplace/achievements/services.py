@@ -246,10 +246,10 @@ def get_visible(achievement_id, actor):
 
 
 def _owned(achievement_id, actor, editable=False):
-    record = db.session.get(Achievement, achievement_id)
-    if record is None or not (is_owner(actor, record) or (
-            actor is not None and actor.is_officer and not editable)):
-        raise NotFound()
+    """The record for an owner's action: NotFound when `actor` may not even see it,
+    PermissionDenied when they see it but may not change it (the workflow's guards decide the
+    rest)."""
+    record = get_visible(achievement_id, actor)
     if editable and not is_owner(actor, record):
         raise PermissionDenied()
     if editable and record.status not in EDITABLE:
@@ -394,9 +394,8 @@ def review(achievement_id, decision, actor, comment=None, expected_version=None)
     """The bureau registers, returns (with what to correct) or rejects (with the reason)."""
     if decision not in ("register", "return", "reject"):
         raise ValidationFailed(fields={"decision": [_l("Choose register, return or reject.")]})
-    record = db.session.get(Achievement, achievement_id)
-    if record is None:
-        raise NotFound()
+    record = get_visible(achievement_id, actor)
+    WORKFLOW.check(record, decision, actor, expected_version)
     if decision in ("return", "reject") and not (comment or "").strip():
         raise ValidationFailed(fields={"comment": [_l("Say why; the applicant will see it.")]})
     transition(WORKFLOW, record, decision, actor, comment, expected_version=expected_version)
@@ -419,9 +418,8 @@ def review(achievement_id, decision, actor, comment=None, expected_version=None)
 
 
 def revoke(achievement_id, actor, comment, expected_version=None):
-    record = db.session.get(Achievement, achievement_id)
-    if record is None:
-        raise NotFound()
+    record = get_visible(achievement_id, actor)
+    WORKFLOW.check(record, "revoke", actor, expected_version)
     if not (comment or "").strip():
         raise ValidationFailed(fields={"comment": [_l("Say why; the applicant will see it.")]})
     transition(WORKFLOW, record, "revoke", actor, comment, expected_version=expected_version)

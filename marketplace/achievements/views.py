@@ -73,8 +73,14 @@ def _data_from(form):
                        (e.form.organization.data or "").strip()]
     data.ip = [services.IPData(e.form.type.data or "", e.form.number.data or "",
                                e.form.status.data or "")
-               for e in form.ip.entries if (e.form.number.data or "").strip()]
+               for e in form.ip.entries if _ip_row_used(e)]
     return data
+
+
+def _ip_row_used(entry):
+    """An IP row counts once anything is filled in (a type without a number is an error)."""
+    return any((getattr(entry.form, name).data or "").strip()
+               for name in ("type", "number", "status"))
 
 
 def _errors_onto(form, exc, data):
@@ -82,7 +88,7 @@ def _errors_onto(form, exc, data):
     rows = {"completers": [i for i, e in enumerate(form.completers.entries)
                            if (e.form.name.data or "").strip()
                            or (e.form.organization.data or "").strip()],
-            "ip": [i for i, e in enumerate(form.ip.entries) if (e.form.number.data or "").strip()]}
+            "ip": [i for i, e in enumerate(form.ip.entries) if _ip_row_used(e)]}
     fields = {}
     for name, messages in exc.fields.items():
         head, _, rest = name.partition(".")
@@ -112,8 +118,10 @@ def new():
             flash(_("Draft saved. Attach the evidence, then submit it to the bureau."),
                   "success")
             return redirect(url_for("achievements.detail", achievement_id=record.id))
+    # messages is a list (perhaps empty) once the service refused: its errors may all be on
+    # the completer and IP rows, which form.errors does not see.
     return render_template("achievements/form.html", form=form, record=None,
-                           messages=messages), 422 if form.errors or messages else 200
+                           messages=messages), 422 if form.errors or messages is not None else 200
 
 
 @bp.route("/<int:achievement_id>/edit", methods=["GET", "POST"])
@@ -142,7 +150,7 @@ def edit(achievement_id):
             flash(_("Changes saved."), "success")
             return redirect(url_for("achievements.detail", achievement_id=record.id))
     return render_template("achievements/form.html", form=form, record=record,
-                           messages=messages), 422 if form.errors or messages else 200
+                           messages=messages), 422 if form.errors or messages is not None else 200
 
 
 def _fill(form, record):

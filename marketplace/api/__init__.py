@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import accounts, achievements, spec  # noqa: E402,F401  (routes register themselves on bp)
+from . import accounts, achievements, contracts, spec  # noqa: E402,F401  (routes register)

@@ -40,7 +40,8 @@ def create_token(data):
                    expires_at=moment + timedelta(hours=current_app.config["API_TOKEN_HOURS"]))
     db.session.add(row)
     db.session.commit()
-    return {"token": token, "expires_at": row.expires_at}
+    # Dumped here: endpoint() passes a dict through as it is, and expires_at must be ISO 8601.
+    return TokenSchema().dump({"token": token, "expires_at": row.expires_at})
 
 
 @endpoint("/tokens/current", "DELETE", summary="Revoke the token in use", tags=TAGS,

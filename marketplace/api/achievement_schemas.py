@@ -71,8 +71,11 @@ class AchievementInSchema(BaseSchema):
 class AchievementPatchSchema(AchievementInSchema):
     """PATCH: the same fields, none required; what is given replaces what was there."""
 
-    class Meta:
-        partial = True
+    def __init__(self, *args, **kwargs):
+        # marshmallow has no Meta.partial: without this a PATCH had to repeat the required
+        # fields, and the defaults of the fields it left out overwrote the record.
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
 
 
 class FileSchema(BaseSchema):

@@ -41,6 +41,22 @@ def to_data(payload, base=None):
     return data
 
 
+# The services name the evaluation's fields flat; the API's body nests them (API.md).
+API_FIELD_NAMES = {"evaluation_method": "evaluation.method",
+                   "evaluation_certificate": "evaluation.certificate_number",
+                   "evaluation_date": "evaluation.date"}
+
+
+def api_names(call, *args, **kwargs):
+    """Call a service; a ValidationFailed leaves with the API's names for the fields."""
+    try:
+        return call(*args, **kwargs)
+    except ValidationFailed as exc:
+        exc.fields = {API_FIELD_NAMES.get(name, name): messages
+                      for name, messages in exc.fields.items()}
+        raise
+
+
 def dump(record, user):
     body = AchievementSchema().dump(record)
     body["details"] = services.read_details(record, user, channel="api")
@@ -53,7 +69,7 @@ def dump(record, user):
 def create_achievement(data):
     """Creates a draft owned by the token user's organisation."""
     user = api_user()
-    return dump(services.create(to_data(data), user), user), 201
+    return dump(api_names(services.create, to_data(data), user), user), 201
 
 
 @endpoint("/achievements", summary="List achievements", tags=TAGS, auth="optional",
@@ -97,7 +113,7 @@ def patch_achievement(achievement_id, data):
     user = api_user()
     record = services.get_visible(achievement_id, user)
     base = services.data_of(record)
-    return dump(services.update(achievement_id, to_data(data, base), user), user)
+    return dump(api_names(services.update, achievement_id, to_data(data, base), user), user)
 
 
 @endpoint("/achievements/<int:achievement_id>/files", "POST", summary="Upload evidence",
@@ -129,7 +145,7 @@ def list_evidence(achievement_id):
 def submit_achievement(achievement_id):
     """422 names what is missing (fields, evidence); 409 from a state that cannot submit."""
     user = api_user()
-    return dump(services.submit(achievement_id, user), user)
+    return dump(api_names(services.submit, achievement_id, user), user)
 
 
 @endpoint("/achievements/<int:achievement_id>/withdraw", "POST", summary="Withdraw to draft",
