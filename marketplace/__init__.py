@@ -109,6 +109,9 @@ def register_blueprints(app):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from . import search
+
+    search.init_app(app)  # the /search page, the analyzer, the after-commit sync
 
 
 def register_errorhandlers(app):

@@ -30,7 +30,7 @@ class AuditEntry(db.Model):
 
 # Translated names of actions and states, shown in histories; capabilities add their own.
 LABELS = {
-    "register": _l("registered"),
+    "register": _l("signed up"),
     "create": _l("created"),
     "edit": _l("edited"),
     "verify": _l("verified"),
@@ -46,13 +46,17 @@ LABELS = {
 }
 
 
-def register_labels(mapping):
-    LABELS.update({str(k): v for k, v in mapping.items()})
+def register_labels(mapping, entity=None):
+    """Add names of actions or states; with `entity`, only for that kind of record (the same
+    word can mean different things: a user "registers", the bureau "registers" a record)."""
+    LABELS.update({(entity, str(k)) if entity else str(k): v for k, v in mapping.items()})
 
 
-def label(value):
+def label(value, entity=None):
     """The translated name of an action or state (the raw value if none is registered)."""
-    return LABELS.get(value, value) if value else ""
+    if not value:
+        return ""
+    return LABELS.get((entity, value)) or LABELS.get(value, value)
 
 
 class AuditLogIsAppendOnly(RuntimeError):

@@ -1,6 +1,6 @@
 """App-wide flask commands: users, demo data, translations."""
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from .errors import ValidationFailed
@@ -31,6 +31,7 @@ def create_user_command(username, password, role, email, organization_id):
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--force", is_flag=True, help="Load even if the database already has users.")
 def seed_demo_command(force):
     """Load the demonstration data once (officers, organisations, users of every role)."""
@@ -59,6 +60,9 @@ def tick_command():
 
 
 def register(app):
+    from .search.cli import search_cli
+
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(search_cli)
     app.cli.add_command(market_cli)

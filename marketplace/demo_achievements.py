@@ -62,12 +62,32 @@ ACHIEVEMENTS = [
      "not_evaluated", None),
 ]
 
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]"
-       b"/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+def demo_pdf_bytes(text="Demo document"):
+    """A small, valid one-page PDF (with a correct cross-reference table) saying `text`."""
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</Font<</F1 5 0 R>>>>"
+        b"/Contents 4 0 R>>",
+        b"<</Length %d>>stream\n" % len(stream) + stream + b"\nendstream",
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
 
 
 def _pdf(name):
-    return FileStorage(stream=io.BytesIO(PDF), filename=name, content_type="application/pdf")
+    return FileStorage(stream=io.BytesIO(demo_pdf_bytes(name.removesuffix(".pdf"))),
+                       filename=name, content_type="application/pdf")
 
 
 def load_achievements(institutes, bureau):

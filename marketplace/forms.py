@@ -1,4 +1,5 @@
 """Form helpers shared by every capability."""
+from flask import flash
 
 
 def _resolve(form, dotted):
@@ -37,3 +38,10 @@ def apply_errors(form, exc, rename=None):
             continue
         field.errors = list(field.errors or []) + list(messages)
     return leftover
+
+
+def flash_errors(exc, category="danger"):
+    """Show a service's refusal as flash messages (for buttons that redirect back)."""
+    for messages in (exc.fields or {"": [exc.message]}).values():
+        for message in messages:
+            flash(str(message), category)

@@ -17,7 +17,7 @@ def check_character(digits: str) -> str:
 
 
 def normalize_patent(number: str) -> str:
-    """ZL202310123456.7 style, or '' when the form is wrong."""
+    """ZL202310123456.6 style, or '' when the form is wrong."""
     match = PATENT_RE.match((number or "").strip().upper().replace(" ", ""))
     if not match:
         return ""

@@ -21,7 +21,8 @@ from .achievements.states import (
     STATUS_LABELS,
     maturity_stage,
 )
-from .codes import COUNTIES, ENTITY_TYPES, FIELDS, ORG_KINDS, REGIONS
+from .codes import COUNTIES, ENTITY_TYPES, FIELDS, ORG_KINDS, PARTY_REGIONS, REGIONS, TECH_DOMAINS
+from .contracts import states as contract_states
 from .extensions import db
 
 
@@ -35,6 +36,15 @@ def money(value, unit="yuan"):
             return f"{format_decimal(value / 10000, format='#,##0.####')} 万元"
         return f"{format_decimal(value, format='#,##0.00')} 元"
     return f"¥{format_decimal(value, format='#,##0.00')}"
+
+
+def filesize(size):
+    """Bytes as B, KB or MB, with the locale's number format (the units read the same in
+    Chinese and English)."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{format_decimal(size / factor, format='#,##0.#')} {unit}"
+    return f"{format_decimal(size)} B"
 
 
 def lang_url(lang):
@@ -57,6 +67,7 @@ def register(app):
     app.jinja_env.filters["datetime"] = lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
     app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.globals.update(
         lang_url=lang_url, url_with=url_with, COUNTIES=COUNTIES, REGIONS=REGIONS,
         ORG_KINDS=ORG_KINDS, ENTITY_TYPES=ENTITY_TYPES, FIELDS=FIELDS,
@@ -66,6 +77,16 @@ def register(app):
             "secrecy": SECRECY, "evaluation": EVALUATION_METHODS, "ip_type": IP_TYPES,
             "ip_status": IP_STATUSES, "evidence": EVIDENCE_KINDS, "status": STATUS_LABELS},
         maturity_stage=maturity_stage,
+        TECH_DOMAINS=TECH_DOMAINS, PARTY_REGIONS=PARTY_REGIONS,
+        CONTRACT_LABELS={
+            "type": contract_states.TYPES, "subtype": contract_states.SUBTYPES,
+            "subtypes_of": contract_states.SUBTYPES_OF,
+            "status": contract_states.STATUS_LABELS,
+            "payment": contract_states.PAYMENT_METHODS, "plan": contract_states.PLAN_CATEGORIES,
+            "ip": contract_states.IP_KINDS, "rejection": contract_states.REJECTION_GROUNDS,
+            "revocation": contract_states.REVOCATION_GROUNDS,
+            "seller_role": contract_states.SELLER_ROLE,
+            "buyer_role": contract_states.BUYER_ROLE},
     )
 
     @app.context_processor

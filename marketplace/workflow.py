@@ -63,11 +63,21 @@ def transition(workflow, record, action, actor, comment=None, *, expected_versio
     from_state = record.status
     to_state = workflow.check(record, action, actor, expected_version)
     record.status = to_state
+    flush()  # the version check happens here, not in some later query's autoflush
     audit.record(workflow.entity, record.id, action, actor, from_state=from_state,
                  to_state=to_state, comment=comment, **data)
     if workflow.searchable:
         queue_search_update(workflow.entity, record.id)
     return to_state
+
+
+def flush():
+    """Write pending changes now; a concurrent change of the same record becomes Conflict."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict() from None
 
 
 def commit():

@@ -43,6 +43,8 @@ class OrganizationFields:
                                   description=_l("18 characters, as on the business licence"))
     org_county = SelectField(_l("County, or province outside Lüliang"), choices=region_choices,
                              validate_choice=False)
+    # The page asks for the address and contact (the bureau checks them); the API may omit
+    # them. Brokers without an employer leave all of these empty (see services.register).
     org_address = StringField(_l("Address"))
     org_contact_name = StringField(_l("Contact person"))
     org_contact_phone = StringField(_l("Contact telephone"))

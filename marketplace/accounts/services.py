@@ -4,13 +4,17 @@ Pages and the API both call these functions; each raises a domain error with per
 messages instead of returning flags, so a rule is written once.
 """
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit, clock, credit_code
 from ..codes import ENTITY_TYPES, ORG_KINDS, REGIONS
@@ -110,23 +114,28 @@ def _check_email(email, errors):
         return email
 
 
-def _check_organization(data: OrganizationData, errors, prefix="organization.", own_id=-1):
-    def need(name, value, limit):
+def _check_organization(data: OrganizationData, errors, prefix="organization.", own_id=-1,
+                        require_contact=True):
+    def text(name, value, limit, required=True):
         if not (value or "").strip():
-            errors.add(prefix + name, _l("This field is required."))
+            if required:
+                errors.add(prefix + name, _l("This field is required."))
         elif len(value) > limit:
             errors.add(prefix + name, _l("At most %(n)d characters.", n=limit))
 
-    need("name", data.name, 200)
-    need("address", data.address, 300)
-    need("contact_name", data.contact_name, 100)
+    # API.md's registration names only name, kind, credit code and county, so the API may
+    # leave the address and contact for later; the pages always ask for them.
+    text("name", data.name, 200)
+    text("address", data.address, 300, required=require_contact)
+    text("contact_name", data.contact_name, 100, required=require_contact)
     if data.kind not in ORG_KINDS:
         errors.add(prefix + "kind", _l("Choose the kind of organisation."))
     if data.entity_type not in ENTITY_TYPES:
         errors.add(prefix + "entity_type", _l("Choose the entity type."))
     if data.county not in REGIONS:
         errors.add(prefix + "county", _l("Choose a county of Lüliang or, outside it, a province."))
-    if not PHONE_RE.match((data.contact_phone or "").strip()):
+    phone = (data.contact_phone or "").strip()
+    if (phone or require_contact) and not PHONE_RE.match(phone):
         errors.add(prefix + "contact_phone", _l("Enter a telephone number of digits."))
     code = credit_code.normalize(data.credit_code)
     if not credit_code.is_valid(code):
@@ -150,8 +159,10 @@ def _new_organization(data: OrganizationData):
     )
 
 
-def register(data: Registration) -> User:
-    """Create a self-registered account (enterprise, institute or broker) and its organisation."""
+def register(data: Registration, require_contact=True) -> User:
+    """Create a self-registered account (enterprise, institute or broker) and its organisation.
+
+    `require_contact=False` (the API) lets the organisation's address and contact wait."""
     errors = FieldErrors()
     _check_username(data.username, errors)
     data.email = _check_email(data.email, errors)
@@ -163,7 +174,7 @@ def register(data: Registration) -> User:
     if data.organization is None and data.role != Role.BROKER:
         errors.add("organization.name", _l("This field is required."))
     if data.organization is not None:
-        _check_organization(data.organization, errors)
+        _check_organization(data.organization, errors, require_contact=require_contact)
     errors.raise_if_any()
 
     moment = clock.now()
@@ -177,7 +188,17 @@ def register(data: Registration) -> User:
         user.organization_id = org.id
         audit.record("organization", org.id, "register", None, to_state=org.status)
     db.session.add(user)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Someone registered the same user name or credit code a moment ago: say which.
+        db.session.rollback()
+        errors = FieldErrors()
+        _check_username(data.username, errors)
+        if data.organization is not None:
+            _check_organization(data.organization, errors, require_contact=require_contact)
+        errors.raise_if_any()
+        raise
     audit.record("user", user.id, "register", user, to_state=user.role)
     _notify_bureau_of_new_organization(user)
     db.session.commit()
@@ -231,6 +252,11 @@ def _recent_failures(column, value, since):
         ))
 
 
+@cache
+def _timing_hash():
+    return generate_password_hash(secrets.token_hex(16), method="scrypt")
+
+
 def authenticate(username, password, ip) -> User:
     """The user with these credentials; refuses after too many failures (account and IP)."""
     config = current_app.config
@@ -246,6 +272,9 @@ def authenticate(username, password, ip) -> User:
             "Too many failed logins. Wait %(minutes)d minutes and try again.",
             minutes=config["LOGIN_WINDOW_MINUTES"]))
     user = db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    if user is None:
+        # Spend the same time as a wrong password, so timing does not tell who has an account.
+        check_password_hash(_timing_hash(), password or "")
     ok = user is not None and user.check_password(password or "")
     db.session.add(LoginAttempt(username=username, ip=ip, at=moment, success=ok))
     if not ok:

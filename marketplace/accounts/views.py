@@ -40,7 +40,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm(next=request.args.get("next", ""))
-    message = None
+    message, throttled = None, False
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.username.data, form.password.data, client_ip())
@@ -48,12 +48,13 @@ def login():
             message = apply_errors(form, exc)
         except services.TooManyAttempts as exc:
             message = [exc.message]
+            throttled = True
         else:
             login_user(user, remember=form.remember.data)
             flash(_("Welcome, %(name)s.", name=user.username), "success")
             return redirect(safe_next(form.next.data) or url_for("main.home"))
     # A refusal puts its message beside a field (message == []) or above the form.
-    status = 422 if form.errors or message else 200
+    status = 429 if throttled else 422 if form.errors or message else 200
     return render_template("accounts/login.html", form=form, messages=message,
                            status=status), status
 

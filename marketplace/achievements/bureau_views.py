@@ -8,7 +8,7 @@ from ..accounts.models import Role
 from ..auth import roles_required
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
-from ..forms import apply_errors
+from ..forms import apply_errors, flash_errors
 from . import services
 from .forms import AchievementReviewForm, RevokeForm
 from .models import Achievement
@@ -66,9 +66,7 @@ def revoke(achievement_id):
         services.revoke(achievement_id, current_user, form.comment.data,
                         expected_version=form.version.data)
     except (ValidationFailed, Conflict) as exc:
-        for messages in (exc.fields or {"": [exc.message]}).values():
-            for message in messages:
-                flash(str(message), "danger")
+        flash_errors(exc)
     else:
         flash(_("The registration has been revoked."), "success")
     return redirect(url_for(".review", achievement_id=achievement_id))

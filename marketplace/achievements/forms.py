@@ -16,7 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import Optional
 
 from ..codes import FIELDS, REGIONS
 from .states import (
@@ -31,7 +31,6 @@ from .states import (
     SOURCES,
 )
 
-REQUIRED = _l("This field is required.")
 KEYWORD_SPLIT = re.compile(r"[,，;；、\s]+")
 
 
@@ -45,13 +44,15 @@ class CompleterForm(Form):
 
 
 class IPForm(Form):
-    type = SelectField(_l("Type"), choices=_choices(IP_TYPES))
+    # Codes are checked by the service (blank rows are skipped there).
+    type = SelectField(_l("Type"), choices=_choices(IP_TYPES), validate_choice=False)
     number = StringField(_l("Number"))
-    status = SelectField(_l("Status"), choices=_choices(IP_STATUSES))
+    status = SelectField(_l("Status"), choices=_choices(IP_STATUSES), validate_choice=False)
 
 
 class AchievementForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED)])
+    # Rules live in services.validate, so that every problem is reported at once.
+    title = StringField(_l("Title"))
     title_en = StringField(_l("English title (optional)"))
     category = SelectField(_l("Category"), choices=_choices(CATEGORIES))
     field = SelectField(_l("Industry field"), choices=_choices(FIELDS))
@@ -66,9 +67,7 @@ class AchievementForm(FlaskForm):
         _l("Confidentiality terms for readers of the details (optional)"))
     attribute = SelectField(_l("Attribute"), choices=_choices(ATTRIBUTES))
     level = SelectField(_l("Level"), choices=_choices(LEVELS))
-    maturity = IntegerField(_l("Technology readiness level (1–9)"), validators=[
-        Optional(), NumberRange(1, 9, _l("The maturity is a technology readiness level from 1 "
-                                         "to 9."))])
+    maturity = IntegerField(_l("Technology readiness level (1–9)"), validators=[Optional()])
     research_start = StringField(_l("Research started (YYYY-MM)"))
     research_end = StringField(_l("Research ended (YYYY-MM)"))
     source = SelectField(_l("Source"), choices=_choices(SOURCES))
@@ -98,7 +97,7 @@ class ActionForm(FlaskForm):
 
 class AchievementReviewForm(FlaskForm):
     decision = SelectField(_l("Decision"), choices=[
-        ("register", _l("Register")), ("return", _l("Return for correction")),
+        ("register", _l("Register the achievement")), ("return", _l("Return for correction")),
         ("reject", _l("Reject"))])
     comment = TextAreaField(_l("Comment"),
                             description=_l("Required to return or reject; the applicant sees "

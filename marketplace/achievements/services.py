@@ -18,7 +18,7 @@ from ..files.models import StoredFile
 from ..files.services import save_upload
 from ..inbox.services import N_, notify
 from ..ip_numbers import is_valid_patent, normalize_patent
-from ..workflow import commit, transition
+from ..workflow import commit, flush, transition
 from .models import Achievement, Completer, DisclosureRequest, DisclosureView, IPItem
 from .states import (
     ATTRIBUTES,
@@ -42,13 +42,14 @@ S = AchievementStatus
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 EDITABLE = (S.DRAFT, S.RETURNED)
-audit.register_labels(STATUS_LABELS)
-audit.register_labels({"submit": _l("submitted"), "withdraw": _l("withdrew"),
+audit.register_labels(STATUS_LABELS, "achievement")
+audit.register_labels({"register": _l("registered the achievement"), "submit": _l("submitted"),
+                       "withdraw": _l("withdrew"), "reject": _l("refused to register"),
                        "return": _l("returned for correction"), "revoke": _l("revoked"),
                        "attach": _l("attached a file"), "detach": _l("removed a file"),
                        "request_details": _l("asked to read the details"),
                        "grant_details": _l("granted the details"),
-                       "refuse_details": _l("refused the details")})
+                       "refuse_details": _l("refused the details")}, "achievement")
 
 
 @dataclass
@@ -163,7 +164,7 @@ def validate(data: AchievementData):
         elif item.type in PATENT_TYPES:
             if not normalize_patent(item.number):
                 errors.add(f"ip.{i}.number", _l(
-                    "A patent number looks like ZL202310123456.7 (12 digits, a dot, a check "
+                    "A patent number looks like ZL202310123456.6 (12 digits, a dot, a check "
                     "digit)."))
             elif not is_valid_patent(item.number):
                 errors.add(f"ip.{i}.number", _l("The check digit of this patent number is "
@@ -319,7 +320,7 @@ def attach_evidence(achievement_id, file_storage, kind, actor):
     stored = save_upload(file_storage, actor, entity="achievement", entity_id=record.id,
                          kind=kind)
     record.updated_at = clock.now()
-    db.session.flush()
+    flush()
     audit.record("achievement", record.id, "attach", actor, comment=stored.original_name,
                  kind=kind, file_id=stored.id)
     commit()
@@ -471,10 +472,16 @@ def read_details(record, actor, channel="web"):
     return record.details
 
 
+def may_request_details(actor, record):
+    """Outsiders (not the owner, not officers) may ask for a registered record's details."""
+    return (actor is not None and record.status == S.REGISTERED
+            and not is_owner(actor, record) and not actor.is_officer)
+
+
 def request_details(achievement_id, actor, message, accept_terms):
     record = get_visible(achievement_id, actor)
     org = actor.organization if actor.organization_id else None
-    if record.status != S.REGISTERED or is_owner(actor, record):
+    if not may_request_details(actor, record):
         raise Conflict(_l("You cannot ask for the details of this record."))
     if org is None or not org.is_verified:
         raise PermissionDenied(_l("Only members of verified organisations may ask for the "

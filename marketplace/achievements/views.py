@@ -9,7 +9,7 @@ from ..accounts.models import Organization, Role
 from ..auth import roles_required
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..extensions import db
-from ..forms import apply_errors
+from ..forms import apply_errors, flash_errors
 from ..verification import qr_data_uri, register_verifier
 from . import services
 from .forms import (
@@ -184,8 +184,7 @@ def detail(achievement_id):
         actions=services.WORKFLOW.available(record, viewer) if viewer else [],
         missing=services.missing_for_submission(record).fields
         if owner and record.status in services.EDITABLE else {},
-        can_request=viewer is not None and not owner and not officer
-        and record.status == AchievementStatus.REGISTERED)
+        can_request=services.may_request_details(viewer, record))
 
 
 @bp.post("/<int:achievement_id>/files")
@@ -198,9 +197,7 @@ def upload(achievement_id):
             services.attach_evidence(achievement_id, form.file.data, form.kind.data,
                                      current_user)
         except DomainError as exc:
-            for messages in (exc.fields or {"": [exc.message]}).values():
-                for message in messages:
-                    flash(str(message), "danger")
+            flash_errors(exc)
         else:
             flash(_("File attached."), "success")
     return redirect(url_for("achievements.detail", achievement_id=achievement_id))
@@ -223,11 +220,9 @@ def act(achievement_id, action):
     try:
         do(achievement_id, current_user, expected_version=form.version.data)
     except ValidationFailed as exc:
-        for messages in exc.fields.values():
-            for message in messages:
-                flash(str(message), "danger")
+        flash_errors(exc)
     except Conflict as exc:
-        flash(str(exc.message), "warning")
+        flash_errors(exc, "warning")
     else:
         flash(_("Submitted to the science bureau.") if action == "submit"
               else _("Withdrawn; the record is a draft again."), "success")
@@ -253,6 +248,8 @@ def certificate(achievement_id):
 def request_disclosure(achievement_id):
     """Ask to read the confidential details, accepting the owner's terms."""
     record = services.get_visible(achievement_id, current_user)
+    if not services.may_request_details(current_user, record):
+        abort(404)
     form = DisclosureRequestForm()
     messages = None
     if form.validate_on_submit():

@@ -60,7 +60,7 @@ def register(data):
     org = data.pop("organization")
     registration = services.Registration(
         **data, organization=services.OrganizationData(**org) if org else None)
-    return services.register(registration)
+    return services.register(registration, require_contact=False)
 
 
 @endpoint("/me", summary="The token's user", tags=TAGS, auth="required", response=UserSchema,
@@ -78,7 +78,7 @@ def list_organizations(args):
     user = api_user()
     status = args.get("status") or OrgStatus.VERIFIED
     if status != OrgStatus.VERIFIED and not (user and user.is_officer):
-        raise PermissionDenied()
+        raise Unauthorized() if user is None else PermissionDenied()
     stmt = select(Organization).where(Organization.status == status).order_by(Organization.id)
     return page_of(stmt, args, OrganizationSchema)
 

@@ -29,9 +29,10 @@ MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class EvaluationSchema(BaseSchema):
-    method = _enum(EVALUATION_METHODS, allow_none=True, load_default=None)
-    certificate_number = fields.String(allow_none=True, load_default=None)
-    date = fields.Date(allow_none=True, load_default=None)
+    # No defaults: a PATCH that sends part of the evaluation keeps the rest.
+    method = _enum(EVALUATION_METHODS, allow_none=True)
+    certificate_number = fields.String(allow_none=True)
+    date = fields.Date(allow_none=True)
 
 
 class CompleterSchema(BaseSchema):

@@ -30,10 +30,10 @@ def to_data(payload, base=None):
         if name in payload:
             setattr(data, name, payload[name])
     evaluation = payload.get("evaluation")
-    if evaluation:
-        data.evaluation_method = evaluation.get("method")
-        data.evaluation_certificate = evaluation.get("certificate_number")
-        data.evaluation_date = evaluation.get("date")
+    for key, name in (("method", "evaluation_method"), ("date", "evaluation_date"),
+                      ("certificate_number", "evaluation_certificate")):
+        if evaluation and key in evaluation:
+            setattr(data, name, evaluation[key])
     if "completers" in payload:
         data.completers = [services.CompleterData(**c) for c in payload["completers"]]
     if "ip" in payload:

@@ -15,10 +15,22 @@ from .achievement_schemas import _enum
 from .core import BaseSchema, PageQuery
 
 
+class _MoneyField(fields.Decimal):
+    """Dumped with two decimals; loaded exactly as sent, not rounded, so that the service
+    refuses an amount with more than two decimals instead of silently changing it."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        places, self.places = self.places, None
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        finally:
+            self.places = places
+
+
 def Money(**kwargs):  # noqa: N802  (a field factory, named like the fields it makes)
     """Money as a string with two decimals (API.md), accepted as a string or a number."""
-    return fields.Decimal(as_string=True, places=2, allow_nan=False,
-                          metadata={"type": "string", "example": "1200000.00"}, **kwargs)
+    return _MoneyField(as_string=True, places=2, allow_nan=False,
+                       metadata={"type": "string", "example": "1200000.00"}, **kwargs)
 
 
 class PartySchema(BaseSchema):
@@ -60,8 +72,13 @@ class ContractInSchema(BaseSchema):
 
 
 class ContractPatchSchema(ContractInSchema):
-    class Meta:
-        partial = True
+    """PATCH: the same fields, none required; what is given replaces what was there."""
+
+    def __init__(self, *args, **kwargs):
+        # marshmallow has no Meta.partial: without this a PATCH had to repeat every required
+        # field, and the defaults of the fields it left out overwrote the record.
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
 
 
 class ContractSchema(BaseSchema):

@@ -36,12 +36,22 @@ def to_data(payload, base=None):
     return data
 
 
+def _api_names(call, *args):
+    """Run a drafting service; its `items.N.x` fields are the API's `non_technical_items.N.x`."""
+    try:
+        return call(*args)
+    except ValidationFailed as exc:
+        exc.fields = {f"non_technical_{name}" if name.startswith("items.") else name: messages
+                      for name, messages in exc.fields.items()}
+        raise
+
+
 @endpoint("/contracts", "POST", summary="Draft a contract (seller side)", tags=TAGS,
           auth="required", body=ContractInSchema, response=ContractSchema, status=201,
           errors=(400, 401, 403, 422))
 def create_contract(data):
     """`technology_amount` must equal `total_amount` less the items, be > 0 and ≤ the total."""
-    return services.create(to_data(data), api_user())
+    return _api_names(services.create, to_data(data), api_user())
 
 
 @endpoint("/contracts", summary="List contracts", tags=TAGS, auth="required",
@@ -76,7 +86,8 @@ def patch_contract(contract_id, data):
     """The filing side changes a draft or a returned contract."""
     user = api_user()
     record = services.get_visible(contract_id, user)
-    return services.update(contract_id, to_data(data, services.data_of(record)), user)
+    return _api_names(services.update, contract_id, to_data(data, services.data_of(record)),
+                      user)
 
 
 @endpoint("/contracts/<int:contract_id>/files", "POST", summary="Attach the signed PDF",

@@ -7,7 +7,7 @@ from .. import audit, clock
 from ..accounts.models import Role
 from ..auth import roles_required
 from ..errors import Conflict, ValidationFailed
-from ..forms import apply_errors
+from ..forms import apply_errors, flash_errors
 from . import services
 from .forms import ContractReviewForm, RevokeForm
 
@@ -61,9 +61,7 @@ def revoke(contract_id):
         services.revoke(contract_id, current_user, form.ground.data, form.comment.data,
                         expected_version=form.version.data)
     except (ValidationFailed, Conflict) as exc:
-        for messages in (exc.fields or {"": [exc.message]}).values():
-            for message in messages:
-                flash(str(message), "danger")
+        flash_errors(exc)
     else:
         flash(_("The certification has been revoked."), "success")
     return redirect(url_for(".review", contract_id=contract_id))

@@ -4,7 +4,7 @@ registration numbers, certificates with tax hints, revocation and cancellation."
 import dataclasses
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -18,10 +18,10 @@ from ..codes import ABROAD, ENTITY_TYPES, FIELDS, PARTY_REGIONS, TECH_DOMAINS
 from ..errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..files.models import StoredFile
-from ..files.services import register_access_rule, save_upload
+from ..files.services import path_of, register_access_rule, save_upload
 from ..inbox.services import N_, notify
 from ..search.outbox import queue_search_update
-from ..workflow import commit, transition
+from ..workflow import commit, flush, transition
 from .models import Contract, NonTechnicalItem
 from .states import (
     IP_KINDS,
@@ -40,10 +40,12 @@ S = ContractStatus
 EDITABLE = (S.DRAFT, S.RETURNED)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CENT = Decimal("0.01")
-audit.register_labels(STATUS_LABELS)
+audit.register_labels(STATUS_LABELS, "contract")
 audit.register_labels({"certify": _l("certified"), "cancel": _l("cancelled"),
-                       "transferred": _l("marked transferred"),
-                       "upload_contract": _l("attached the signed contract")})
+                       "submit": _l("submitted"), "return": _l("returned for correction"),
+                       "reject": _l("refused to register"), "revoke": _l("revoked"),
+                       "upload_contract": _l("attached the signed contract")}, "contract")
+audit.register_labels({"transferred": _l("marked transferred")}, "achievement")
 
 
 @dataclass
@@ -113,7 +115,7 @@ def _money(errors, name, value, required=False, positive=False):
         errors.add(name, _l("The amount must be more than zero.") if positive
                    else _l("The amount cannot be negative."))
         return None
-    return amount
+    return amount.quantize(CENT)  # "1500000" is kept (and audited) as 1500000.00
 
 
 def _party(errors, prefix, party: PartyData):
@@ -155,8 +157,10 @@ def validate(data: ContractData, filer: Organization):
     filing_side = data.buyer if data.is_import else data.seller
     if data.is_import and data.seller.region != ABROAD:
         errors.add("is_import", _l("In a technology import the seller is abroad."))
-    if filing_side.credit_code and filing_side.credit_code != filer.credit_code:
-        errors.add("buyer.credit_code" if data.is_import else "seller.credit_code", _l(
+    # Without a credit code (an individual, a party abroad) the filing side is not the filer.
+    code_field = "buyer.credit_code" if data.is_import else "seller.credit_code"
+    if filing_side.credit_code != filer.credit_code and code_field not in errors.fields:
+        errors.add(code_field, _l(
             "Only the seller side files a contract (the domestic buyer for an import): this "
             "must be your organisation's credit code."))
     for name in ("signed_on", "valid_from", "valid_to"):
@@ -339,9 +343,12 @@ def attach_signed_copy(contract_id, file_storage, actor):
     stored = save_upload(file_storage, actor, entity="contract", entity_id=record.id,
                          kind="signed_contract")
     if stored.content_type != "application/pdf":
+        # Not left pending in the session (a later commit would attach it), nor on disk.
+        db.session.expunge(stored)
+        path_of(stored).unlink(missing_ok=True)
         raise ValidationFailed(fields={"file": [_l("Upload the signed contract as a PDF.")]})
     record.updated_at = clock.now()
-    db.session.flush()
+    flush()
     audit.record("contract", record.id, "upload_contract", actor, comment=stored.original_name,
                  file_id=stored.id)
     commit()
@@ -541,6 +548,13 @@ market.register_job("contract review reminders", remind_due_soon)
 
 # --- certificates --------------------------------------------------------------------------------
 
+def _years_after(day, years):
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 def tax_hints(record):
     """Hints (not tax decisions) about the benefits a certified contract may open."""
     hints = []
@@ -551,9 +565,11 @@ def tax_hints(record):
     elif record.contract_type in ("consulting", "service"):
         hints.append(_l("Value-added tax: consulting and services may be exempt when they "
                         "are part of a technology transfer or development."))
-    years = (record.valid_to - record.valid_from).days / 365.25
     ownership = record.contract_type == "transfer"
-    long_licence = record.contract_type == "licence" and years >= 5
+    # Five years or more: the last day counts, so 2026-01-01 to 2030-12-31 is five years
+    # (a count of days / 365.25 made that, and even 2026-01-01 to 2031-01-01, shorter).
+    long_licence = record.contract_type == "licence" and (
+        record.valid_to + timedelta(days=1) >= _years_after(record.valid_from, 5))
     if ownership or long_licence:
         hints.append(_l("Enterprise income tax: for transfers of ownership and licences of "
                         "five years or more, the first 5,000,000 yuan of a year's technology "

@@ -4,14 +4,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
-from .. import audit
+from .. import audit, clock
 from ..accounts.models import Role
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
 from ..auth import roles_required
-from ..errors import Conflict, DomainError, ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..forms import apply_errors
+from ..forms import apply_errors, flash_errors
 from ..verification import qr_data_uri, register_verifier
 from . import services
 from .forms import ActionForm, CancelForm, ContractForm, SignedCopyForm
@@ -32,7 +32,8 @@ def index():
         Contract.seller_credit_code == org.credit_code)).order_by(Contract.updated_at.desc())
     page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=30,
                        error_out=False)
-    return render_template("contracts/index.html", page=page, org=org)
+    return render_template("contracts/index.html", page=page, org=org,
+                           is_overdue=services.is_overdue)
 
 
 def _achievement_choices(form):
@@ -162,7 +163,8 @@ def detail(contract_id):
         action_form=ActionForm(version=record.version),
         cancel_form=CancelForm(version=record.version),
         actions=services.WORKFLOW.available(record, current_user),
-        overdue=services.is_overdue(record), history=audit.history("contract", record.id))
+        overdue=services.is_overdue(record), today=clock.today(),
+        history=audit.history("contract", record.id))
 
 
 @bp.post("/<int:contract_id>/file")
@@ -173,17 +175,11 @@ def upload(contract_id):
     if form.validate_on_submit():
         try:
             services.attach_signed_copy(contract_id, form.file.data, current_user)
-        except DomainError as exc:
-            _flash_errors(exc)
+        except (ValidationFailed, Conflict) as exc:  # 403 and 404 as on every other page
+            flash_errors(exc)
         else:
             flash(_("Signed contract attached."), "success")
     return redirect(url_for("contracts.detail", contract_id=contract_id))
-
-
-def _flash_errors(exc):
-    for messages in (exc.fields or {"": [exc.message]}).values():
-        for message in messages:
-            flash(str(message), "danger")
 
 
 @bp.post("/<int:contract_id>/submit")
@@ -194,7 +190,7 @@ def submit(contract_id):
     try:
         record = services.submit(contract_id, current_user, expected_version=form.version.data)
     except (ValidationFailed, Conflict) as exc:
-        _flash_errors(exc)
+        flash_errors(exc)
     else:
         flash(_("Submitted. The science bureau decides by %(due)s.",
                 due=record.due_on.isoformat()), "success")
@@ -210,7 +206,7 @@ def cancel(contract_id):
         services.cancel(contract_id, current_user, form.comment.data,
                         expected_version=form.version.data)
     except (ValidationFailed, Conflict) as exc:
-        _flash_errors(exc)
+        flash_errors(exc)
     else:
         flash(_("The contract has been cancelled."), "success")
     return redirect(url_for("contracts.detail", contract_id=contract_id))

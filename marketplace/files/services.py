@@ -20,6 +20,9 @@ SIGNATURES = (
 # Markers of active content that have no business in evidence files.
 ACTIVE_MARKERS = (b"<script", b"<html", b"<?php", b"<svg", b"#!/")
 
+# PDF features that run code or smuggle files: evidence never needs them.
+PDF_ACTIVE_MARKERS = (b"/JavaScript", b"/JS ", b"/JS(", b"/JS<", b"/Launch", b"/EmbeddedFile")
+
 # entity -> callable(user, stored_file) -> bool; capabilities register who may read their files.
 ACCESS_RULES = {}
 
@@ -54,8 +57,9 @@ def save_upload(file_storage, uploader, *, entity=None, entity_id=None, kind=Non
         refuse(_l("The file name must not contain a path."))
     data = file_storage.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
     if len(data) > current_app.config["MAX_UPLOAD_BYTES"]:
-        refuse(_l("The file is larger than %(mb)d MB.",
-                  mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)))
+        limit = current_app.config["MAX_UPLOAD_BYTES"]
+        refuse(_l("The file is larger than %(size)s.", size=(
+            f"{limit / 1024 / 1024:g} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB")))
     if not data:
         refuse(_l("The file is empty."))
     sniffed = sniff(data[:16])
@@ -67,6 +71,8 @@ def save_upload(file_storage, uploader, *, entity=None, entity_id=None, kind=Non
         refuse(_l("Only PDF, PNG and JPEG files are accepted."))
     if content_type == "application/pdf" and b"%%EOF" not in data[-2048:]:
         refuse(_l("The PDF file is damaged or incomplete."))
+    if content_type == "application/pdf" and any(m in data for m in PDF_ACTIVE_MARKERS):
+        refuse(_l("PDF files that run scripts or carry other files are not accepted."))
     stored_name = secrets.token_hex(16) + ext
     (_upload_dir() / stored_name).write_bytes(data)
     record = StoredFile(

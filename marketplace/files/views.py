@@ -16,4 +16,10 @@ def download(file_id):
                          download_name=stored.original_name, as_attachment=False,
                          max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
+    # Our own review pages show PDFs inline in a frame; nobody else may frame them, and the
+    # file itself may run nothing.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+        "frame-ancestors 'self'")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response

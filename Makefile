@@ -1,0 +1,117 @@
+# The Lüliang technology market: build, run and test.
+#   make run    venv, install, compile translations, migrate, demo data once, serve on :5000
+#   make test   dev venv, the suite on SQLite (and PostgreSQL when TEST_DATABASE_URL is
+#               set), then the browser tests
+#   make lint   ruff
+# Everything runs inside $(VENV); override it with `make test VENV=/tmp/other-venv`.
+
+VENV ?= .venv
+PY = $(VENV)/bin/python
+FLASK = $(VENV)/bin/flask
+PYBABEL = $(VENV)/bin/pybabel
+PYTEST = $(PY) -m pytest -q
+
+export FLASK_APP = marketplace:create_app
+
+RUNTIME_STAMP = $(VENV)/.installed-runtime
+DEV_STAMP = $(VENV)/.installed-dev
+
+LOCALES = zh en
+PO_FILES = $(wildcard translations/*/LC_MESSAGES/messages.po)
+MO_FILES = $(PO_FILES:.po=.mo)
+
+# Passwords in a database URL are not printed.
+mask_url = sed -e 's|://[^@/]*@|://***@|'
+
+.NOTPARALLEL:
+.PHONY: help venv dev-venv run test test-sqlite test-postgres test-e2e lint translations \
+        compile-translations clean distclean
+
+help:
+	@echo "make run                   serve the app on http://127.0.0.1:5000 (with demo data)"
+	@echo "make test                  the test suite (SQLite, PostgreSQL if TEST_DATABASE_URL"
+	@echo "                           is set, then the browser tests)"
+	@echo "make lint                  ruff"
+	@echo "make translations          extract messages and update the zh and en catalogues"
+	@echo "make compile-translations  compile the catalogues"
+	@echo "make clean                 remove compiled catalogues, caches and test artifacts"
+	@echo "make distclean             make clean, and remove the venv"
+
+# --- the virtual environment ------------------------------------------------------------
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(RUNTIME_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install -r requirements.txt
+	touch $@
+
+# requirements-dev.txt includes requirements.txt, so this also brings the runtime up to date.
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install -r requirements-dev.txt
+	touch $@ $(RUNTIME_STAMP)
+
+venv: $(RUNTIME_STAMP)
+dev-venv: $(DEV_STAMP)
+
+# --- translations -----------------------------------------------------------------------
+
+# Compiles each catalogue whose .po is newer than its .mo; with no catalogue yet, nothing.
+compile-translations: $(MO_FILES)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(RUNTIME_STAMP)
+	$(PYBABEL) compile --statistics -l $* -i $< -o $@
+
+translations: | $(RUNTIME_STAMP)
+	$(PYBABEL) extract -F babel.cfg -k _l -k N_ -o translations/messages.pot .
+	@for locale in $(LOCALES); do \
+	  if [ -f translations/$$locale/LC_MESSAGES/messages.po ]; then \
+	    echo "$(PYBABEL) update -l $$locale"; \
+	    $(PYBABEL) update -i translations/messages.pot -d translations -l $$locale || exit 1; \
+	  else \
+	    echo "$(PYBABEL) init -l $$locale"; \
+	    $(PYBABEL) init -i translations/messages.pot -d translations -l $$locale || exit 1; \
+	  fi; \
+	done
+	$(MAKE) compile-translations
+
+# --- running ----------------------------------------------------------------------------
+
+run: $(RUNTIME_STAMP) compile-translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# --- tests ------------------------------------------------------------------------------
+# pytest's exit code 5 (no test collected) fails the target like any other failure.
+
+test: test-sqlite test-postgres test-e2e
+
+test-sqlite: $(DEV_STAMP) compile-translations
+	@echo "==> Test suite on SQLite (TEST_DATABASE_URL unset for this run)"
+	env -u TEST_DATABASE_URL $(PYTEST) tests --ignore=tests/e2e
+	@echo "==> Test suite on SQLite: passed"
+
+test-postgres: $(DEV_STAMP) compile-translations
+	@if [ -z "$$TEST_DATABASE_URL" ]; then \
+	  echo "==> TEST_DATABASE_URL is not set: no PostgreSQL run (see README)"; \
+	else \
+	  echo "==> Test suite on PostgreSQL: $$(echo "$$TEST_DATABASE_URL" | $(mask_url))"; \
+	  $(PYTEST) tests --ignore=tests/e2e || exit $$?; \
+	  echo "==> Test suite on PostgreSQL: passed"; \
+	fi
+
+test-e2e: $(DEV_STAMP) compile-translations
+	@echo "==> Browser tests (live server on a temporary SQLite database, Debian's chromium)"
+	$(PYTEST) tests/e2e
+	@echo "==> Browser tests: passed"
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf .pytest_cache .ruff_cache test-artifacts
+	find translations -name '*.mo' -delete
+
+distclean: clean
+	rm -rf $(VENV)
