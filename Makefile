@@ -24,7 +24,7 @@ MO_FILES = $(PO_FILES:.po=.mo)
 mask_url = sed -e 's|://[^@/]*@|://***@|'
 
 .NOTPARALLEL:
-.PHONY: help venv dev-venv run test test-sqlite test-postgres test-e2e lint translations \
+.PHONY: bench help venv dev-venv run test test-sqlite test-postgres test-e2e lint translations \
         compile-translations clean distclean
 
 help:
@@ -80,6 +80,7 @@ translations: | $(RUNTIME_STAMP)
 run: $(RUNTIME_STAMP) compile-translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
+	$(FLASK) search rebuild
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # --- tests ------------------------------------------------------------------------------
@@ -115,3 +116,8 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV)
+
+# --- benchmarks (print numbers, assert nothing) ---------------------------------------------
+
+bench: $(DEV_STAMP) compile-translations
+	$(PY) -m bench.search_bench
