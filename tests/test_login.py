@@ -149,6 +149,25 @@ def test_too_many_failures_from_one_address(app, client, user, clock):
     assert response.status_code == 302
 
 
+def test_a_success_from_the_address_does_not_reset_its_count(app, client, user, clock):
+    """An attacker cannot clear the address's count by logging in to an account of their own."""
+    clock.set("2026-10-01T09:00:00+08:00")
+    attacker = {"REMOTE_ADDR": "203.0.113.8"}
+    for n in range(19):
+        client.post("/login", data={"username": f"guess{n}", "password": "x"},
+                    environ_base=attacker)
+    response = client.post("/login", data={"username": "wang", "password": PASSWORD},
+                           environ_base=attacker)
+    assert response.status_code == 302  # the 20th try, a success
+    client.post("/logout", environ_base=attacker)
+    client.post("/login", data={"username": "guess19", "password": "x"},
+                environ_base=attacker)
+    response = client.post("/login?lang=en", data={"username": "wang", "password": PASSWORD},
+                           environ_base=attacker)
+    assert response.status_code == 429
+    assert "Too many failed logins" in text(response.get_data(as_text=True))
+
+
 def test_logout_is_post_only(client, auth, user):
     auth.login(user)
     assert client.get("/logout").status_code == 405

@@ -241,15 +241,17 @@ def create_user(username, password, role, email=None, organization_id=None) -> U
 
 # --- login -------------------------------------------------------------------------------
 
-def _recent_failures(column, value, since):
-    last_success = select(func.max(LoginAttempt.at)).where(
-        column == value, LoginAttempt.success.is_(True), LoginAttempt.at >= since
-    ).scalar_subquery()
-    return db.session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(
-            column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since,
-            LoginAttempt.at > func.coalesce(last_success, since),
-        ))
+def _recent_failures(column, value, since, reset_by_success):
+    """Failures in the window; for an account, only those after its last successful login
+    (the owner got in). An address is never reset: an attacker could log in to an account of
+    their own between guesses."""
+    conditions = [column == value, LoginAttempt.success.is_(False), LoginAttempt.at >= since]
+    if reset_by_success:
+        last_success = select(func.max(LoginAttempt.at)).where(
+            column == value, LoginAttempt.success.is_(True), LoginAttempt.at >= since
+        ).scalar_subquery()
+        conditions.append(LoginAttempt.at > func.coalesce(last_success, since))
+    return db.session.scalar(select(func.count()).select_from(LoginAttempt).where(*conditions))
 
 
 @cache
@@ -264,9 +266,9 @@ def authenticate(username, password, ip) -> User:
     window = timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
     username = (username or "").strip()[:40]
     since = moment - window
-    if (_recent_failures(LoginAttempt.username, username, since)
+    if (_recent_failures(LoginAttempt.username, username, since, reset_by_success=True)
             >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-            or _recent_failures(LoginAttempt.ip, ip, since)
+            or _recent_failures(LoginAttempt.ip, ip, since, reset_by_success=False)
             >= config["LOGIN_MAX_FAILURES_PER_IP"]):
         raise TooManyAttempts(_l(
             "Too many failed logins. Wait %(minutes)d minutes and try again.",
