@@ -362,11 +362,9 @@ def review_organization(org_id, decision, actor, comment=None, expected_version=
     org = get_organization(org_id)
     if decision not in ("verify", "reject"):
         raise ValidationFailed(fields={"decision": [_l("Choose verify or reject.")]})
+    ORGANIZATION_WORKFLOW.check(org, decision, actor, expected_version)
     if decision == "reject" and not (comment or "").strip():
         raise ValidationFailed(fields={"comment": [_l("Give the reason for rejecting.")]})
-    # Loaded before the change: loading them after it would autoflush the UPDATE, and a
-    # concurrent decision's StaleDataError would escape commit()'s conversion to Conflict.
-    members = list(org.members)
     transition(ORGANIZATION_WORKFLOW, org, decision, actor, comment,
                expected_version=expected_version)
     moment = clock.now()
@@ -376,7 +374,7 @@ def review_organization(org_id, decision, actor, comment=None, expected_version=
         org.verified_at, org.verified_by_id = moment, actor.id
     message = (N_("Your organisation %(name)s has been verified.") if decision == "verify"
                else N_("Your organisation %(name)s was not verified: %(comment)s"))
-    notify(members, message, link=f"/organizations/{org.id}", name=org.name,
+    notify(list(org.members), message, link=f"/organizations/{org.id}", name=org.name,
            comment=comment or "")
     commit()
     return org

@@ -1,17 +1,15 @@
 """The bureau's achievement pages: the registration queue, review and revocation."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import audit, clock
 from ..accounts.models import Role
 from ..auth import roles_required
-from ..errors import Conflict, NotFound, ValidationFailed
-from ..extensions import db
+from ..errors import Conflict, ValidationFailed
 from ..forms import apply_errors, flash_errors
 from . import services
 from .forms import AchievementReviewForm, RevokeForm
-from .models import Achievement
 
 bp = Blueprint("bureau_achievements", __name__, url_prefix="/bureau/achievements")
 
@@ -28,15 +26,12 @@ def queue():
 @roles_required(Role.BUREAU, Role.ADMIN)
 def review(achievement_id):
     """Every field and file of a submission, and the decision with its comment."""
-    record = db.session.get(Achievement, achievement_id)
-    if record is None:
-        raise NotFound()
-    if request.method == "POST" and current_user.role != Role.BUREAU:
-        abort(403)  # the admin may look, but only an officer decides
+    record = services.get_visible(achievement_id, current_user)
+    actions = services.WORKFLOW.available(record, current_user)  # the admin may only look
     form = AchievementReviewForm(version=record.version)
     revoke_form = RevokeForm(version=record.version)
     messages = None
-    if current_user.role == Role.BUREAU and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             services.review(record.id, form.decision.data, current_user, form.comment.data,
                             expected_version=form.version.data)
@@ -53,8 +48,7 @@ def review(achievement_id):
         messages=messages, evidence=services.evidence_of(record),
         history=audit.history("achievement", record.id),
         details=services.read_details(record, current_user),
-        can_decide=current_user.role == Role.BUREAU and record.status == "submitted",
-        can_revoke=current_user.role == Role.BUREAU and record.status == "registered",
+        can_decide="register" in actions, can_revoke="revoke" in actions,
     ), 422 if form.errors or messages else 200
 
 

@@ -30,7 +30,7 @@ def review_organization(org_id):
     org = accounts.get_organization(org_id)
     form = ReviewForm(version=org.version)
     messages = None
-    if current_user.role == Role.BUREAU and form.validate_on_submit():
+    if form.validate_on_submit():  # the workflow's guard refuses anyone but an officer
         try:
             accounts.review_organization(org.id, form.decision.data, current_user,
                                          form.comment.data, expected_version=form.version.data)
@@ -42,7 +42,7 @@ def review_organization(org_id):
         else:
             flash(_("Decision recorded for %(name)s.", name=org.name), "success")
             return redirect(url_for("bureau.organizations"))
-    can_decide = current_user.role == Role.BUREAU and org.status == OrgStatus.UNVERIFIED
+    can_decide = bool(accounts.ORGANIZATION_WORKFLOW.available(org, current_user))
     return render_template("bureau/organization_review.html", org=org, form=form,
                            can_decide=can_decide, messages=messages,
                            history=audit.history("organization", org.id)), (
