@@ -9,8 +9,10 @@ from .achievements.models import (  # noqa: F401
 )
 from .audit import AuditEntry  # noqa: F401
 from .contracts.models import Contract, NonTechnicalItem  # noqa: F401
+from .credit.models import CreditEvent  # noqa: F401
 from .files.models import StoredFile  # noqa: F401
 from .inbox.models import Notification  # noqa: F401
+from .listings.models import Bid, Deal, Intent, Listing  # noqa: F401
 from .search.outbox import SearchOutbox  # noqa: F401
 from .sequences import NumberSequence  # noqa: F401
 from .settings import Setting  # noqa: F401

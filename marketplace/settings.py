@@ -43,6 +43,12 @@ DEFINITIONS = [
                Decimal, Decimal("5000000"), Decimal("0")),
     SettingDef("announcement_min_days", _l("Minimum announcement period of a listing (days)"),
                int, 15, 15, 365),
+    SettingDef("negotiation_days",
+               _l("Working days for both sides to confirm a negotiated deal"), int, 20, 1, 120),
+    SettingDef("award_confirm_days",
+               _l("Working days for both sides to confirm an awarded deal"), int, 5, 1, 60),
+    SettingDef("deal_announcement_days", _l("Working days a deal is announced publicly"),
+               int, 5, 1, 60),
     SettingDef("plan_growth_target", _l("Plan target: yearly growth of contract turnover (%)"),
                Decimal, Decimal("10"), Decimal("0"), Decimal("1000")),
 ]

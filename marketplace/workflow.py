@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit
@@ -29,12 +30,16 @@ class Workflow:
     labels: dict[str, object] = field(default_factory=dict)
     searchable: bool = False
 
-    def target(self, state, action):
-        """The state `action` leads to from `state`, or None when the table has no such edge."""
-        return self.transitions.get(state, {}).get(action)
+    def target(self, record, action):
+        """The state `action` leads `record` to, or None when the table has no such edge. A
+        table entry may be a function of the record (resuming returns to where it paused)."""
+        to_state = self.transitions.get(record.status, {}).get(action)
+        return to_state(record) if callable(to_state) else to_state
 
     def may(self, actor, record, action):
         guard = self.guards.get(action)
+        if guard is by_market:
+            return actor is None
         return guard is None or bool(actor is not None and guard(actor, record))
 
     def available(self, record, actor):
@@ -48,7 +53,7 @@ class Workflow:
         """The state `action` would lead to; PermissionDenied or Conflict when it may not."""
         if not self.may(actor, record, action):
             raise PermissionDenied()
-        to_state = self.target(record.status, action)
+        to_state = self.target(record, action)
         if to_state is None:
             raise Conflict(_l("This action is not possible while the record is %(state)s.",
                               state=self.label(record.status)))
@@ -89,6 +94,25 @@ def commit():
         raise Conflict() from None
 
 
+def lock(model, record_id):
+    """Load `model` #`record_id` for a read-then-write rule (a bid against the best bid, a timed
+    move), holding the row until commit so that concurrent callers queue instead of deciding
+    on the same values. PostgreSQL locks the row (SELECT … FOR UPDATE). SQLite has no row
+    locks: a no-op UPDATE first takes the database's write lock (waiting up to busy_timeout),
+    so the read that follows sees every earlier commit. None when there is no such record."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        table = model.__table__
+        db.session.execute(update(table).where(table.c.id == record_id)
+                           .values(id=table.c.id))
+    return db.session.scalar(select(model).where(model.id == record_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
 # Guards shared by the capabilities.
 def role_in(*roles) -> Guard:
     return lambda actor, record: getattr(actor, "role", None) in roles
+
+
+def by_market(actor, record):
+    """The guard of timed moves: only the market clock (no user) takes them."""
+    return actor is None

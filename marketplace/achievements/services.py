@@ -425,6 +425,9 @@ def revoke(achievement_id, actor, comment, expected_version=None):
         raise ValidationFailed(fields={"comment": [_l("Say why; the applicant will see it.")]})
     transition(WORKFLOW, record, "revoke", actor, comment, expected_version=expected_version)
     record.review_comment, record.updated_at = comment.strip(), clock.now()
+    from ..listings.services import end_for_revoked_achievement
+
+    end_for_revoked_achievement(record, actor, comment.strip())
     notify(_members(record), N_("The registration of %(title)s was revoked: %(comment)s"),
            link=f"/achievements/{record.id}", title=record.title, comment=comment.strip())
     commit()

@@ -29,8 +29,8 @@ class _MoneyField(fields.Decimal):
 
 def Money(**kwargs):  # noqa: N802  (a field factory, named like the fields it makes)
     """Money as a string with two decimals (API.md), accepted as a string or a number."""
-    return _MoneyField(as_string=True, places=2, allow_nan=False,
-                       metadata={"type": "string", "example": "1200000.00"}, **kwargs)
+    metadata = {"type": "string", "example": "1200000.00", **kwargs.pop("metadata", {})}
+    return _MoneyField(as_string=True, places=2, allow_nan=False, metadata=metadata, **kwargs)
 
 
 class PartySchema(BaseSchema):

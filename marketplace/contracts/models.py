@@ -24,7 +24,7 @@ class Contract(db.Model):
     # The organisation that files: the seller side (the domestic buyer for an import).
     filer_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    deal_id: Mapped[int | None] = mapped_column(index=True)  # the listings issue's deal
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
     achievement_id: Mapped[int | None] = mapped_column(ForeignKey("achievements.id"))
     contract_type: Mapped[str] = mapped_column(String(20))
     subtype: Mapped[str] = mapped_column(String(30))
@@ -41,15 +41,15 @@ class Contract(db.Model):
     buyer_region: Mapped[str] = mapped_column(String(6))
     broker_name: Mapped[str | None] = mapped_column(String(200))
 
-    signed_on: Mapped[date] = mapped_column(Date)
-    valid_from: Mapped[date] = mapped_column(Date)
-    valid_to: Mapped[date] = mapped_column(Date)
-    tech_domain: Mapped[str] = mapped_column(String(30))
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    tech_domain: Mapped[str | None] = mapped_column(String(30))
     field: Mapped[str | None] = mapped_column(String(20))  # the plan's industry field
     ip_kind: Mapped[str] = mapped_column(String(30), default="none")
     ip_numbers: Mapped[str | None] = mapped_column(String(500))
     plan_category: Mapped[str] = mapped_column(String(20), default="none")
-    payment_method: Mapped[str] = mapped_column(String(20))
+    payment_method: Mapped[str | None] = mapped_column(String(20))
     total_amount: Mapped[Decimal] = mapped_column(Money)
     technology_amount: Mapped[Decimal] = mapped_column(Money)
     expected_investment: Mapped[Decimal | None] = mapped_column(Money)
@@ -74,6 +74,7 @@ class Contract(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     filer = relationship("Organization", lazy="joined")
+    deal = relationship("Deal")
     certified_by = relationship("User", foreign_keys=[certified_by_id])
     items = relationship("NonTechnicalItem", order_by="NonTechnicalItem.position",
                          cascade="all, delete-orphan", lazy="selectin")

@@ -5,12 +5,14 @@ import dataclasses
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from .. import audit, clock, credit_code, market, sequences, settings, workdays
+from ..money import parse_money
 from ..accounts.models import Organization, Role, User
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
@@ -19,6 +21,7 @@ from ..errors import Conflict, FieldErrors, NotFound, PermissionDenied, Validati
 from ..extensions import db
 from ..files.models import StoredFile
 from ..files.services import path_of, register_access_rule, save_upload
+from ..listings.models import Deal
 from ..inbox.services import N_, notify
 from ..search.outbox import queue_search_update
 from ..workflow import commit, flush, transition
@@ -39,7 +42,6 @@ from .states import (
 S = ContractStatus
 EDITABLE = (S.DRAFT, S.RETURNED)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-CENT = Decimal("0.01")
 audit.register_labels(STATUS_LABELS, "contract")
 audit.register_labels({"certify": _l("certified"), "cancel": _l("cancelled"),
                        "submit": _l("submitted"), "return": _l("returned for correction"),
@@ -96,27 +98,6 @@ AMOUNT_FIELDS = ("total_amount", "technology_amount", "expected_investment", "ex
 
 
 # --- validation -------------------------------------------------------------------------------
-
-def _money(errors, name, value, required=False, positive=False):
-    """A Decimal with at most two decimals, or None; adds an error when it is not."""
-    if value in (None, ""):
-        if required:
-            errors.add(name, _l("This field is required."))
-        return None
-    try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except InvalidOperation:
-        errors.add(name, _l("Enter an amount in yuan, such as 1200000.00."))
-        return None
-    if not amount.is_finite() or amount.quantize(CENT) != amount or abs(amount) >= 10**14:
-        errors.add(name, _l("Enter an amount in yuan, such as 1200000.00."))
-        return None
-    if amount < 0 or (positive and amount == 0):
-        errors.add(name, _l("The amount must be more than zero.") if positive
-                   else _l("The amount cannot be negative."))
-        return None
-    return amount.quantize(CENT)  # "1500000" is kept (and audited) as 1500000.00
-
 
 def _party(errors, prefix, party: PartyData):
     if not (party.name or "").strip():
@@ -182,15 +163,17 @@ def validate(data: ContractData, filer: Organization):
         errors.add("plan_category", _l("Not one of the allowed values."))
     if data.payment_method not in PAYMENT_METHODS:
         errors.add("payment_method", _l("Choose the payment method."))
-    total = _money(errors, "total_amount", data.total_amount, required=True, positive=True)
+    total = parse_money(errors, "total_amount", data.total_amount, required=True, positive=True)
     items_sum = Decimal("0")
     for i, item in enumerate(data.items):
         if not (item.name or "").strip():
             errors.add(f"items.{i}.name", _l("This field is required."))
-        amount = _money(errors, f"items.{i}.amount", item.amount, required=True, positive=True)
+        amount = parse_money(errors, f"items.{i}.amount", item.amount, required=True,
+                             positive=True)
         item.amount = amount
         items_sum += amount or 0
-    technology = _money(errors, "technology_amount", data.technology_amount, required=True)
+    technology = parse_money(errors, "technology_amount", data.technology_amount,
+                             required=True)
     if total is not None and technology is not None:
         if technology <= 0 or technology > total:
             errors.add("technology_amount", _l(
@@ -200,12 +183,17 @@ def validate(data: ContractData, filer: Organization):
             errors.add("technology_amount", _l(
                 "The technology transaction amount must equal the contract amount less the "
                 "non-technical items (%(amount)s).", amount=f"{total - items_sum:.2f}"))
-    investment = _money(errors, "expected_investment", data.expected_investment)
-    output = _money(errors, "expected_output", data.expected_output)
+    investment = parse_money(errors, "expected_investment", data.expected_investment)
+    output = parse_money(errors, "expected_output", data.expected_output)
     if (investment is not None or output is not None) and data.contract_type not in (
             "transfer", "licence"):
         errors.add("expected_output", _l("Expected investment and output are given for "
                                          "transfer and licence contracts only."))
+    if data.deal_id:
+        deal = db.session.get(Deal, data.deal_id)
+        if deal is None or deal.seller_org_id != filer.id:
+            errors.add("deal_id", _l("Choose a deal in which your organisation is the "
+                                     "seller."))
     if data.achievement_id:
         achievement = db.session.get(Achievement, data.achievement_id)
         if (achievement is None or achievement.owner_org_id != filer.id
@@ -355,6 +343,69 @@ def attach_signed_copy(contract_id, file_storage, actor):
     return stored
 
 
+# --- drafts from deals -------------------------------------------------------------------------
+
+# The plan's industry fields, as the national statistics' technology domain they suggest.
+FIELD_DOMAINS = {"coal": "new_energy", "power": "new_energy", "materials": "new_materials",
+                 "equipment": "advanced_manufacturing", "electronics": "electronics_it",
+                 "environment": "environment", "nev": "new_energy",
+                 "biomedicine": "biomedicine", "agriculture": "agriculture",
+                 "culture": "urban_social"}
+# A listing's transfer mode as a contract type (作价入股 transfers the technology as capital).
+MODE_TYPES = {"assignment": "transfer", "equity": "transfer", "licence_exclusive": "licence",
+              "licence_sole": "licence", "licence_ordinary": "licence",
+              "joint_development": "development"}
+PATENTS = ("invention_patent", "utility_model", "design")
+DEAL_LEAVES_OPEN = ("signed_on", "valid_from", "valid_to", "tech_domain", "payment_method")
+
+
+def _subtype(contract_type, ip_item):
+    kind = ip_item.type if ip_item else "technical_secret"
+    if contract_type == "development":
+        return "cooperative"
+    if kind in PATENTS:
+        if contract_type == "licence":
+            return "patent"
+        return "patent_right" if ip_item.status == "granted" else "patent_application"
+    return "technical_secret" if kind == "technical_secret" else "other_ip"
+
+
+def _party_of(org):
+    return {"name": org.name, "credit_code": org.credit_code,
+            "entity_type": org.entity_type, "region": org.county}
+
+
+def draft_from_deal(deal, actor):
+    """The technology contract a deal pre-fills for its seller to complete and file: type
+    from the transfer mode, the parties, the price, the achievement and its IP. Dates, the
+    technology domain and the payment method are the seller's to complete (checked at
+    submission)."""
+    achievement = deal.achievement
+    contract_type = MODE_TYPES[deal.transfer_mode]
+    ip_items = list(achievement.ip_items) if achievement else []
+    with force_locale("zh"):  # contract titles are written in Chinese
+        title = f"{achievement.title}{TYPES[contract_type]}合同"[:200]
+    brokers = [u.username for u in (deal.seller_broker, deal.buyer_broker) if u is not None]
+    moment = clock.now()
+    record = Contract(
+        filer_org_id=deal.seller_org_id, created_by_id=actor.id, deal_id=deal.id,
+        achievement_id=deal.achievement_id, contract_type=contract_type,
+        subtype=_subtype(contract_type, ip_items[0] if ip_items else None), title=title,
+        broker_name="、".join(brokers) or None,
+        tech_domain=FIELD_DOMAINS.get(achievement.field), field=achievement.field,
+        ip_kind=ip_items[0].type if ip_items else "none",
+        ip_numbers=", ".join(i.number for i in ip_items) or None,
+        total_amount=deal.price, technology_amount=deal.price,
+        status=S.DRAFT, created_at=moment, updated_at=moment)
+    for side, org in (("seller", deal.seller), ("buyer", deal.buyer)):
+        for name, value in _party_of(org).items():
+            setattr(record, f"{side}_{name}", value)
+    db.session.add(record)
+    db.session.flush()
+    audit.record("contract", record.id, "create", actor, to_state=S.DRAFT, deal_id=deal.id)
+    return record
+
+
 # --- the workflow --------------------------------------------------------------------------------
 
 def _officers():
@@ -392,6 +443,11 @@ def submit(contract_id, actor, expected_version=None):
     record = get_visible(contract_id, actor)
     WORKFLOW.check(record, "submit", actor, expected_version)
     problems = FieldErrors()
+    # A draft a deal pre-filled is completed (and so validated) before it is filed.
+    for name in DEAL_LEAVES_OPEN:
+        if getattr(record, name) is None:
+            problems.add(name, _l("This field is required."))
+    problems.raise_if_any()
     today = clock.today()
     if not record.valid_from <= today <= record.valid_to:
         problems.add("valid_to", _l("A contract is filed within its validity period "

@@ -9,7 +9,7 @@ from .outbox import SearchOutbox
 
 
 def init_app(app):
-    from . import achievement_documents  # noqa: F401  (registers the achievement type)
+    from . import achievement_documents, listing_documents  # noqa: F401  (register types)
     from .analysis import initialize
     from .views import bp
 

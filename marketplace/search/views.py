@@ -3,6 +3,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from ..codes import FIELDS, REGIONS
+from ..listings.states import TRANSFER_MODES
 from .documents import TYPES, types_in_order
 from .engine import search
 from .schema import PRICE_BANDS
@@ -13,10 +14,6 @@ bp = Blueprint("search", __name__)
 STAGES = {"early": (1, 3, _l("Early stage (TRL 1–3)")),
           "middle": (4, 6, _l("Middle stage (TRL 4–6)")),
           "mature": (7, 9, _l("Mature application (TRL 7–9)"))}
-TRANSFER_MODES = {"assignment": _l("Assignment"), "licence_exclusive": _l("Exclusive licence"),
-                  "licence_sole": _l("Sole licence"), "licence_ordinary": _l("Ordinary licence"),
-                  "equity": _l("Equity investment"),
-                  "joint_development": _l("Joint development")}
 PRICE_LABELS = dict(zip((code for code, _low, _below in PRICE_BANDS), (
     _l("Under ¥100,000"), _l("¥100,000 to ¥500,000"), _l("¥500,000 to ¥1 million"),
     _l("¥1 million to ¥5 million"), _l("¥5 million and more")), strict=True))

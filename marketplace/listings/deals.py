@@ -1,0 +1,125 @@
+"""Deals (成交): the record, its confirmation (成交确认书) and certificate (交易凭证) numbers with
+public verification, the deal announcement (成交公告), and the draft contract it pre-fills."""
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from .. import audit, clock, sequences, settings, workdays
+from ..contracts import services as contracts
+from ..errors import Conflict, NotFound
+from ..extensions import db
+from .models import Deal, Intent
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CONFIRMATION_DIGITS = 10  # year + 6-digit serial
+CERTIFICATE_DIGITS = 14  # year + 6-digit area code + 4-digit serial (/verify by length)
+
+
+def _numbers(moment):
+    year = moment.astimezone(clock.LOCAL_TZ).year
+    confirmation = sequences.next_value("deal_confirmation", year)
+    certificate = sequences.next_value("deal_certificate", year)
+    if certificate > 9999 or confirmation > 999999:
+        raise Conflict(_l("This year's certificate numbers are used up."))
+    return (f"{year}{confirmation:06d}",
+            f"{year}{settings.get('contract_area_code')}{certificate:04d}")
+
+
+def make_deal(record, actor):
+    """The deal of a listing both sides confirmed, and the draft contract for the seller."""
+    moment = clock.now()
+    buyer_intent = db.session.scalar(select(Intent).where(
+        Intent.listing_id == record.id, Intent.org_id == record.buyer_org_id))
+    confirmation, certificate = _numbers(moment)
+    today = moment.astimezone(clock.LOCAL_TZ).date()
+    deal = Deal(
+        listing_id=record.id, achievement_id=record.achievement_id,
+        seller_org_id=record.seller_org_id, buyer_org_id=record.buyer_org_id,
+        transfer_mode=record.transfer_mode, price=record.agreed_price,
+        seller_broker_id=record.seller_broker_id,
+        seller_broker_commission=record.seller_broker_commission,
+        buyer_broker_id=buyer_intent.broker_id if buyer_intent else None,
+        buyer_broker_commission=buyer_intent.broker_commission if buyer_intent else None,
+        dealt_at=moment, dealt_on=today, seller_confirmed_at=record.seller_confirmed_at,
+        buyer_confirmed_at=record.buyer_confirmed_at, confirmation_number=confirmation,
+        certificate_number=certificate,
+        verification_code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)),
+        announcement_until=workdays.add_working_days(
+            today, settings.get("deal_announcement_days")),
+        created_at=moment)
+    db.session.add(deal)
+    db.session.flush()
+    audit.record("deal", deal.id, "create", actor, listing_id=record.id,
+                 price=str(deal.price), certificate_number=certificate)
+    seller_user = actor if actor.organization_id == record.seller_org_id else \
+        record.created_by
+    contracts.draft_from_deal(deal, seller_user)
+    return deal
+
+
+# --- access ----------------------------------------------------------------------------------
+
+def is_party(actor, deal):
+    org_id = getattr(actor, "organization_id", None)
+    return org_id is not None and org_id in (deal.seller_org_id, deal.buyer_org_id)
+
+
+def may_view(actor, deal):
+    """The parties, their brokers and the bureau see the deal's papers."""
+    if actor is None:
+        return False
+    return (is_party(actor, deal) or getattr(actor, "is_officer", False)
+            or actor.id in (deal.seller_broker_id, deal.buyer_broker_id))
+
+
+def get_visible(deal_id, actor):
+    deal = db.session.get(Deal, deal_id)
+    if deal is None or not may_view(actor, deal):
+        raise NotFound()
+    return deal
+
+
+def is_announced(deal, today=None):
+    return deal.announcement_until >= (today or clock.today())
+
+
+def get_announcement(deal_id):
+    """成交公告: public while the announcement lasts."""
+    deal = db.session.get(Deal, deal_id)
+    if deal is None or not is_announced(deal):
+        raise NotFound()
+    return deal
+
+
+def announcements():
+    """The deals being announced now, the newest first."""
+    return select(Deal).where(Deal.announcement_until >= clock.today()).order_by(
+        Deal.dealt_at.desc())
+
+
+def deals_of(actor):
+    """The deals of the actor's organisation, or that the actor brokered."""
+    conditions = [Deal.seller_broker_id == actor.id, Deal.buyer_broker_id == actor.id]
+    if actor.organization_id is not None:
+        conditions += [Deal.seller_org_id == actor.organization_id,
+                       Deal.buyer_org_id == actor.organization_id]
+    return select(Deal).where(or_(*conditions)).order_by(Deal.dealt_at.desc())
+
+
+# --- verification ----------------------------------------------------------------------------
+
+def _by_number(column, number, code):
+    deal = db.session.scalar(select(Deal).where(column == number))
+    if deal is None or not code or not secrets.compare_digest(
+            deal.verification_code, code.strip().upper()):
+        raise NotFound()
+    return deal
+
+
+def by_confirmation_number(number, code):
+    return _by_number(Deal.confirmation_number, number, code)
+
+
+def by_certificate_number(number, code):
+    return _by_number(Deal.certificate_number, number, code)

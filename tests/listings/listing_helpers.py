@@ -1,0 +1,198 @@
+"""Listing test helpers: listings of registered achievements in any state, the people around
+them, and the market clock.
+
+`Market` (the `market` fixture) opens its own app context for each call and returns ids or
+detached snapshots, so tests can mix it freely with requests through the test client. Moving
+a listing into a timed state moves the market clock (the `clock` fixture) forward past the
+period's end, as the real market would; `market.tick()` runs the timed moves.
+
+The people of a listing (ROLES): the seller organisation's institute member ("seller"), two
+enterprises ("buyer", "rival"), an unrelated institute member ("institute"), a broker, a
+bureau officer, the admin and a visitor (None).
+"""
+import itertools
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from achievement_helpers import Market as AchievementMarket
+from sqlalchemy import select
+
+from marketplace import audit, market as market_jobs
+from marketplace.extensions import db
+from marketplace.listings import services, trading
+from marketplace.listings.models import Bid, Deal, Intent, Listing
+from marketplace.search.outbox import SearchOutbox
+
+# Wednesday 2026-07-01, 10:00 in Lüliang: every listing test starts here.
+DEFAULT_MOMENT = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
+ROLES = ("seller", "buyer", "rival", "institute", "broker", "bureau", "admin", "visitor")
+_serial = itertools.count(1)
+
+
+def api_body(achievement_id, **changes):
+    """A complete POST /api/v1/listings body."""
+    body = {"achievement_id": achievement_id, "transfer_mode": "assignment",
+            "asking_price": "1500000.00", "reserve_price": "1000000.00",
+            "bid_increment": "50000.00", "announcement_days": 15, "listing_days": 30,
+            "bidding_days": 5, "buyer_conditions": "具备煤层气开发资质的企业；注册资本不低于 1000 万元。"}
+    body.update(changes)
+    return body
+
+
+def listing_data(achievement_id, **changes):
+    data = services.ListingData()
+    for name, value in api_body(achievement_id, **changes).items():
+        setattr(data, name, value)
+    return data
+
+
+def form_data(achievement_id, **changes):
+    """What a browser posts from the listing form."""
+    data = {"achievement_id": str(achievement_id), "transfer_mode": "assignment",
+            "licence_term_years": "", "licence_territory": "", "negotiable": "",
+            "asking_price": "1500000.00", "reserve_price": "1000000.00",
+            "bid_increment": "50000.00", "announcement_days": "15", "listing_days": "30",
+            "bidding_days": "5", "buyer_conditions": "具备煤层气开发资质的企业。",
+            "seller_broker_id": "", "seller_broker_commission": ""}
+    data.update(changes)
+    return data
+
+
+class Market(AchievementMarket):
+    def __init__(self, app, client, clock):
+        super().__init__(app, client)
+        self.clock = clock
+
+    def people(self, seller=None):
+        """One user per role of ROLES (the visitor is None)."""
+        seller = seller or self.user("institute")
+        return {"seller": seller, "buyer": self.user("enterprise"),
+                "rival": self.user("enterprise"), "institute": self.user("institute"),
+                "broker": self.user("broker"), "bureau": self.bureau(),
+                "admin": self.user("admin"), "visitor": None}
+
+    def registered(self, seller, **changes):
+        return self.achievement(seller, "registered", **changes)
+
+    # --- listings ------------------------------------------------------------------------
+    def listing(self, seller, state="draft", buyers=(), bids=(), achievement_id=None,
+                **changes):
+        """A listing of a new registered achievement of `seller`'s organisation, moved into
+        `state` through the services; returns its id.
+
+        `buyers`: enterprise users who register intents while it is announced (default: none
+        for listed, one new enterprise for negotiating, two for bidding and after). `bids`:
+        (user, amount) placed once bidding opens (default for awarded and dealt: the first
+        buyer bids the reserve price)."""
+        achievement_id = achievement_id or self.registered(seller)
+        record_id = self.run(lambda u: services.create(listing_data(achievement_id, **changes),
+                                                       u).id, seller)
+        if state == "draft":
+            return record_id
+        self.run(services.submit, record_id, seller)
+        if state == "pending_review":
+            return record_id
+        if state == "withdrawn":
+            self.run(services.withdraw, record_id, seller)
+            return record_id
+        officer = self.bureau()
+        if state in ("returned", "rejected"):
+            decision = "return" if state == "returned" else "reject"
+            self.run(services.review, record_id, decision, officer, "请补充受让方条件。")
+            return record_id
+        self.run(services.review, record_id, "approve", officer, "")
+        if state == "announced":
+            return record_id
+        if state in ("paused", "terminated"):
+            action = services.pause if state == "paused" else services.terminate
+            self.run(action, record_id, officer, "权属存在争议，待核查。")
+            return record_id
+        if not buyers and state in ("negotiating",):
+            buyers = (self.user("enterprise"),)
+        elif not buyers and state in ("bidding", "awarded", "dealt", "failed"):
+            buyers = (self.user("enterprise"), self.user("enterprise"))
+        for buyer in buyers:
+            self.intent(record_id, buyer)
+        self.end_announcement(record_id)
+        if state == "expired":
+            self.clock.set(self.get_listing(record_id).listing_ends_at + timedelta(seconds=1))
+            self.tick()
+        if state in ("awarded", "dealt"):
+            bids = bids or ((buyers[0], self.get_listing(record_id).reserve_price),)
+        for user, amount in bids:
+            self.run(trading.place_bid, record_id, amount, user)
+        if state in ("awarded", "dealt", "failed") and len(buyers) > 1:
+            self.clock.set(self.get_listing(record_id).bidding_ends_at + timedelta(seconds=1))
+            self.tick()
+        if state == "dealt":
+            winner = self.get_listing(record_id).buyer_org_id
+            buyer = next(b for b in buyers if b.organization_id == winner)
+            self.run(trading.confirm, record_id, seller)
+            self.run(trading.confirm, record_id, buyer)
+        assert self.listing_status(record_id) == state, (self.listing_status(record_id), state)
+        return record_id
+
+    def intent(self, listing_id, buyer, statement="我公司具备煤层气开发资质，注册资本 5000 万元。",
+               offered_price=None):
+        return self.run(lambda u: services.register_intent(listing_id, u, statement,
+                                                           offered_price).id, buyer)
+
+    def end_announcement(self, listing_id):
+        """Move the clock a second past the announcement's end and run the tick."""
+        self.clock.set(self.get_listing(listing_id).announcement_ends_at + timedelta(seconds=1))
+        self.tick()
+
+    def tick(self):
+        with self.app.app_context():
+            return market_jobs.tick()
+
+    # --- reading -------------------------------------------------------------------------
+    def get_listing(self, listing_id):
+        """A detached snapshot of the listing."""
+        with self.app.app_context():
+            record = db.session.get(Listing, listing_id)
+            if record is not None:
+                db.session.expunge(record)
+            return record
+
+    def listing_status(self, listing_id):
+        return str(self.get_listing(listing_id).status)
+
+    def intents(self, listing_id):
+        with self.app.app_context():
+            rows = db.session.scalars(select(Intent).where(Intent.listing_id == listing_id)
+                                      .order_by(Intent.id)).all()
+            for row in rows:
+                db.session.expunge(row)
+            return rows
+
+    def bids(self, listing_id):
+        """(sequence, amount, org_id) of every accepted bid, in sequence order."""
+        with self.app.app_context():
+            return [(b.sequence, b.amount, b.org_id) for b in db.session.scalars(
+                select(Bid).where(Bid.listing_id == listing_id).order_by(Bid.sequence))]
+
+    def deal(self, listing_id):
+        with self.app.app_context():
+            deal = db.session.scalar(select(Deal).where(Deal.listing_id == listing_id))
+            if deal is not None:
+                contract = deal.contract
+                db.session.expunge(deal)
+                deal.contract_id = contract.id if contract else None
+            return deal
+
+    def listing_history(self, listing_id):
+        """(action, from_state, to_state, actor_id, comment) of every audit entry."""
+        with self.app.app_context():
+            return [(e.action, e.from_state, e.to_state, e.actor_id, e.comment)
+                    for e in audit.history("listing", listing_id)]
+
+    def listing_outbox(self, listing_id):
+        with self.app.app_context():
+            return db.session.scalars(select(SearchOutbox.op).where(
+                SearchOutbox.entity == "listing", SearchOutbox.entity_id == listing_id)
+                .order_by(SearchOutbox.id)).all()
+
+
+def money(value):
+    return Decimal(str(value)).quantize(Decimal("0.01"))
