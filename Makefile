@@ -121,3 +121,4 @@ distclean: clean
 
 bench: $(DEV_STAMP) compile-translations
 	$(PY) -m bench.search_bench
+	$(PY) -m bench.bench_bidding

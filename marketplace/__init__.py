@@ -101,11 +101,14 @@ def register_blueprints(app):
     from .contracts.views import bp as contracts_bp
     from .files.views import bp as files_bp
     from .inbox.views import bp as inbox_bp
+    from .listings.bureau_views import bp as bureau_listings_bp
+    from .listings.deal_views import bp as deals_bp
+    from .listings.views import bp as listings_bp
     from .main.views import bp as main_bp
 
     for blueprint in (main_bp, accounts_bp, bureau_bp, admin_bp, inbox_bp, files_bp,
                       achievements_bp, bureau_achievements_bp, contracts_bp,
-                      bureau_contracts_bp):
+                      bureau_contracts_bp, listings_bp, bureau_listings_bp, deals_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -52,11 +52,14 @@ market_cli = AppGroup("market", help="The market's timed work.")
 
 @market_cli.command("tick")
 def tick_command():
-    """Run the timed jobs: due-date reminders now; listings' timed moves as they land."""
+    """Run the timed jobs (listings' periods, reminders), then bring the search index up to
+    date with what they changed (a listing that expired leaves the index)."""
     from .market import tick
+    from .search.indexer import sync
 
     for name, count in tick().items():
         click.echo(f"{name}: {count}")
+    sync(wait=30)
 
 
 def register(app):

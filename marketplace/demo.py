@@ -1,4 +1,6 @@
 """Demonstration data: the bureau, an admin, and verified organisations of every kind."""
+from datetime import timedelta
+
 from . import audit, clock
 from .accounts import services
 from .accounts.models import Organization, OrgStatus, Role, User
@@ -80,18 +82,27 @@ def load_demo():
             bureau = user
         created.append((username, role.value, org.name if org else None))
     db.session.commit()
-    # Verification goes through the real service, so it is audited like any other.
-    for key, org in orgs.items():
-        if key != "newcomer":
-            services.review_organization(org.id, "verify", bureau, "材料齐全，予以认证。")
+    from .demo_contracts import market_time
+
+    # Verification goes through the real service, so it is audited like any other; it
+    # happened before the demo's achievements were registered (240 days ago).
+    with market_time(clock.now() - timedelta(days=250)):
+        for key, org in orgs.items():
+            if key != "newcomer":
+                services.review_organization(org.id, "verify", bureau, "材料齐全，予以认证。")
     from .demo_achievements import load_achievements
 
     institutes = [u for u in db.session.scalars(db.select(User).where(
         User.role == Role.INSTITUTE).order_by(User.id))]
-    load_achievements(institutes, bureau)
+    # Registered well before the demo's listings (the oldest starts 206 days ago) and deals.
+    with market_time(clock.now() - timedelta(days=240)):
+        load_achievements(institutes, bureau)
     from .demo_contracts import load_contracts
 
     sellers = institutes + [u for u in db.session.scalars(db.select(User).where(
         User.username.in_(("fenjiu", "xiaoyicoal"))).order_by(User.id))]
     load_contracts(sellers, [orgs["fenjiu"], orgs["xiaoyicoal"]], bureau)
+    from .demo_listings import load_listings
+
+    load_listings(bureau)
     return created

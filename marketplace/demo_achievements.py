@@ -4,6 +4,7 @@ from datetime import date
 
 from werkzeug.datastructures import FileStorage
 
+from . import clock
 from .achievements import services as achievements
 from .achievements.services import AchievementData, CompleterData, IPData
 from .ip_numbers import check_character
@@ -91,7 +92,9 @@ def _pdf(name):
 
 
 def load_achievements(institutes, bureau):
-    """Create and register the demo achievements, alternating between the institutes."""
+    """Create and register the demo achievements, alternating between the institutes. Their
+    research and evaluation dates are counted back from the year they are registered in."""
+    year = clock.today().year
     for i, (title, title_en, field, category, keywords, summary, trl, level, ip) in enumerate(
             ACHIEVEMENTS):
         owner = institutes[i % len(institutes)]
@@ -102,11 +105,11 @@ def load_achievements(institutes, bureau):
             summary=summary,
             details=f"{summary}\n\n技术方案、工艺参数与试验数据详见附件（保密内容，仅向授权单位披露）。",
             attribute="original" if i % 3 else "secondary", level=level, maturity=trl,
-            research_start=f"{2018 + i % 5}-03", research_end=f"{2020 + i % 5 + i % 2}-12",
+            research_start=f"{year - 5 - i % 3}-03", research_end=f"{year - 2 - i % 2}-12",
             source=("provincial_plan", "national_plan", "unplanned")[i % 3], secrecy="none",
             evaluation_method="appraisal" if category == "applied" else "assessment",
-            evaluation_certificate=f"晋科鉴字〔{2022 + i % 3}〕第 {100 + i} 号",
-            evaluation_date=date(2022 + i % 3, 6, 10),
+            evaluation_certificate=f"晋科鉴字〔{year - 1 - i % 2}〕第 {100 + i} 号",
+            evaluation_date=date(year - 1 - i % 2, 6, 10),
             completers=[CompleterData("王建国" if i % 2 else "李明", owner.organization.name)],
             ip=items)
         record = achievements.create(data, owner)

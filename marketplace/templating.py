@@ -24,6 +24,7 @@ from .achievements.states import (
 from .codes import COUNTIES, ENTITY_TYPES, FIELDS, ORG_KINDS, PARTY_REGIONS, REGIONS, TECH_DOMAINS
 from .contracts import states as contract_states
 from .extensions import db
+from .listings import states as listing_states
 
 
 def money(value, unit="yuan"):
@@ -87,6 +88,11 @@ def register(app):
             "revocation": contract_states.REVOCATION_GROUNDS,
             "seller_role": contract_states.SELLER_ROLE,
             "buyer_role": contract_states.BUYER_ROLE},
+        LISTING_LABELS={
+            "status": listing_states.STATUS_LABELS,
+            "transfer_mode": listing_states.TRANSFER_MODES,
+            "intent": listing_states.INTENT_STATUSES,
+            "decline": listing_states.DECLINE_REASONS},
     )
 
     @app.context_processor

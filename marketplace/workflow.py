@@ -104,7 +104,10 @@ def lock(model, record_id):
         table = model.__table__
         db.session.execute(update(table).where(table.c.id == record_id)
                            .values(id=table.c.id))
-    return db.session.scalar(select(model).where(model.id == record_id).with_for_update()
+    # FOR UPDATE OF the record's own table: PostgreSQL refuses to lock the nullable side of
+    # the outer joins that eager-loaded relationships add.
+    return db.session.scalar(select(model).where(model.id == record_id)
+                             .with_for_update(of=model.__table__)
                              .execution_options(populate_existing=True))
 
 

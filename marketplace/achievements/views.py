@@ -184,7 +184,16 @@ def detail(achievement_id):
         actions=services.WORKFLOW.available(record, viewer) if viewer else [],
         missing=services.missing_for_submission(record).fields
         if owner and record.status in services.EDITABLE else {},
-        can_request=services.may_request_details(viewer, record))
+        can_request=services.may_request_details(viewer, record),
+        listing=_listing_of(record, viewer))
+
+
+def _listing_of(record, viewer):
+    """The achievement's listing in progress, when the viewer may see it."""
+    from ..listings import services as listings
+
+    listing = listings.live_listing_of(record.id)
+    return listing if listing is not None and listings.may_view(viewer, listing) else None
 
 
 @bp.post("/<int:achievement_id>/files")

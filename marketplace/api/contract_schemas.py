@@ -149,7 +149,8 @@ class ContractRevokeSchema(BaseSchema):
 
 
 class VerificationSchema(BaseSchema):
-    kind = fields.String(metadata={"enum": ["achievement", "contract"]})
+    kind = fields.String(metadata={"enum": ["achievement", "contract", "deal_confirmation",
+                                            "deal_certificate"]})
     registration_number = fields.String()
     status = fields.String()
     title = fields.String()
@@ -161,3 +162,7 @@ class VerificationSchema(BaseSchema):
     signed_on = fields.Date(allow_none=True)
     total_amount = Money(allow_none=True)
     technology_amount = Money(allow_none=True)
+    transfer_mode = fields.String(allow_none=True)
+    price = Money(allow_none=True)
+    confirmation_number = fields.String(allow_none=True)
+    certificate_number = fields.String(allow_none=True)

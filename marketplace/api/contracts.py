@@ -7,6 +7,7 @@ from ..achievements import services as achievements
 from ..contracts import services
 from ..contracts.models import Contract
 from ..errors import NotFound, PermissionDenied, ValidationFailed
+from ..listings import deals
 from .achievement_schemas import CommentSchema, FileSchema
 from .contract_schemas import (
     ContractInSchema,
@@ -135,7 +136,9 @@ def cancel_contract(contract_id, data):
 @endpoint("/verify/<registration_number>", summary="Verify a certificate (public)",
           tags=("verification",), response=VerificationSchema, errors=(404, 422))
 def verify(registration_number):
-    """`?code=` the verification code printed on the certificate; 404 when they do not match."""
+    """`?code=` the verification code printed on the certificate; 404 when they do not match.
+    Achievement (12 digits), contract (16), deal confirmation (10) or transaction certificate
+    (14) numbers."""
     code = request.args.get("code", "")
     if not code:
         raise ValidationFailed(fields={"code": [_l("This field is required.")]})
@@ -149,7 +152,24 @@ def verify(registration_number):
         c = achievements.by_registration_number(registration_number, code)
         facts = {"kind": "achievement", "registered_at": c.registered_at,
                  "organization": c.owner.name}
+    elif len(registration_number) in (deals.CONFIRMATION_DIGITS, deals.CERTIFICATE_DIGITS):
+        return _verify_deal(registration_number, code)
     else:
         raise NotFound()
     return VerificationSchema().dump({**facts, "registration_number": c.registration_number,
                                       "status": c.status, "title": c.title})
+
+
+def _verify_deal(number, code):
+    """A deal confirmation (10 digits) or transaction certificate (14 digits)."""
+    confirmation = len(number) == deals.CONFIRMATION_DIGITS
+    deal = (deals.by_confirmation_number if confirmation else deals.by_certificate_number)(
+        number, code)
+    return VerificationSchema().dump({
+        "kind": "deal_confirmation" if confirmation else "deal_certificate",
+        "registration_number": number, "status": "dealt",
+        "title": deal.achievement.title if deal.achievement else None,
+        "registered_at": deal.dealt_at, "seller": deal.seller.name, "buyer": deal.buyer.name,
+        "transfer_mode": deal.transfer_mode, "price": deal.price,
+        "confirmation_number": deal.confirmation_number,
+        "certificate_number": deal.certificate_number})

@@ -8,7 +8,6 @@ from .contract_schemas import Money
 from .core import BaseSchema, PageQuery
 
 
-
 class ListingInSchema(BaseSchema):
     achievement_id = fields.Integer(required=True)
     transfer_mode = _enum(TRANSFER_MODES, required=True)

@@ -7,7 +7,7 @@ from ..extensions import db
 from ..listings import deals, services, trading
 from ..listings.models import Deal, Listing
 from ..listings.states import CHANGEABLE
-from .core import api_user, endpoint, page_of, page_schema
+from .core import Unauthorized, api_user, endpoint, page_of, page_schema
 from .listing_schemas import (
     BidInSchema,
     BidSchema,
@@ -48,15 +48,18 @@ def create_listing(data):
 
 
 @endpoint("/listings", summary="List listings", tags=TAGS, auth="optional",
-          query=ListingListQuery, response=page_schema(ListingSchema), errors=(401, 422))
+          query=ListingListQuery, response=page_schema(ListingSchema),
+          errors=(401, 403, 422))
 def list_listings(args):
     """Public: every listing once announced (`status` filters). `?mine=1` with a token: your
     organisation's listings in any state; officers see every state with `status`."""
-    trading.advance_due()
+    trading.advance_due(trading.LAZY_LIMIT)
     user = api_user()
     stmt = select(Listing).order_by(Listing.updated_at.desc(), Listing.id.desc())
     if args["mine"]:
-        if user is None or user.organization_id is None:
+        if user is None:
+            raise Unauthorized()
+        if user.organization_id is None:
             raise PermissionDenied()
         stmt = stmt.where(Listing.seller_org_id == user.organization_id)
     elif user is None or not user.is_officer:
@@ -219,7 +222,7 @@ def list_deals(args):
     if args["announced"]:
         return page_of(deals.announcements(), args, DealAnnouncementSchema)
     if user is None:
-        raise PermissionDenied()
+        raise Unauthorized()
     stmt = select(Deal).order_by(Deal.dealt_at.desc()) if user.is_officer else \
         deals.deals_of(user)
     return page_of(stmt, args, DealSchema)

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from .. import audit, clock, credit_code, market, sequences, settings, workdays
-from ..money import parse_money
 from ..accounts.models import Organization, Role, User
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
@@ -21,8 +20,9 @@ from ..errors import Conflict, FieldErrors, NotFound, PermissionDenied, Validati
 from ..extensions import db
 from ..files.models import StoredFile
 from ..files.services import path_of, register_access_rule, save_upload
-from ..listings.models import Deal
 from ..inbox.services import N_, notify
+from ..listings.models import Deal
+from ..money import parse_money
 from ..search.outbox import queue_search_update
 from ..workflow import commit, flush, transition
 from .models import Contract, NonTechnicalItem

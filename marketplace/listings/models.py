@@ -136,8 +136,11 @@ class Bid(db.Model):
     same amount, or two bids with one place in the sequence, impossible in the database too."""
 
     __tablename__ = "listing_bids"
-    __table_args__ = (UniqueConstraint("listing_id", "sequence"),
-                      UniqueConstraint("listing_id", "amount"))
+    # Named: the naming convention's uq_<table>_<first column> would give both one name.
+    __table_args__ = (UniqueConstraint("listing_id", "sequence",
+                                       name="uq_listing_bids_listing_id_sequence"),
+                      UniqueConstraint("listing_id", "amount",
+                                       name="uq_listing_bids_listing_id_amount"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), index=True)

@@ -322,7 +322,9 @@ def submit(listing_id, actor, expected_version=None):
 def withdraw(listing_id, actor, comment=None, expected_version=None):
     """The seller withdraws a listing that no buyer has registered an intent on."""
     record = load(listing_id, actor)
-    if is_seller(actor, record) and record.intents_count and record.status in TAKES_INTENTS:
+    # The guard refuses the seller once an intent exists: to the seller that is the state's
+    # answer (409), whatever the state, not a question of who may act (403).
+    if is_seller(actor, record) and record.intents_count:
         raise Conflict(_l("A buyer has registered an intent: the listing can no longer be "
                           "withdrawn."))
     transition(WORKFLOW, record, "withdraw", actor, (comment or "").strip() or None,
@@ -400,6 +402,8 @@ def change(listing_id, data: ListingData, actor, expected_version=None):
 def renew(listing_id, actor, expected_version=None):
     """Once, the seller extends a listed listing by another listing period."""
     record = load(listing_id, actor)
+    if is_seller(actor, record) and record.renewed:  # the guard's 403 is for other people
+        raise Conflict(_l("The listing has already been renewed once."))
     transition(WORKFLOW, record, "renew", actor, expected_version=expected_version)
     record.renewed = True
     record.listing_ends_at += timedelta(days=record.listing_days)
@@ -632,6 +636,13 @@ def own_intent(record, actor):
         return None
     return db.session.scalar(select(Intent).where(Intent.listing_id == record.id,
                                                   Intent.org_id == actor.organization_id))
+
+
+def live_listing_of(achievement_id):
+    """The achievement's listing in progress, if any (one at a time)."""
+    return db.session.scalar(select(Listing).where(Listing.achievement_id == achievement_id,
+                                                   Listing.status.in_(LIVE))
+                             .order_by(Listing.id.desc()).limit(1))
 
 
 def review_queue():

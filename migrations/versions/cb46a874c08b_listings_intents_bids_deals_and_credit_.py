@@ -177,8 +177,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_listing_bids_org_id_organizations')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_listing_bids_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_listing_bids')),
-    sa.UniqueConstraint('listing_id', 'amount', name=op.f('uq_listing_bids_listing_id')),
-    sa.UniqueConstraint('listing_id', 'sequence', name=op.f('uq_listing_bids_listing_id'))
+    sa.UniqueConstraint('listing_id', 'amount', name=op.f('uq_listing_bids_listing_id_amount')),
+    sa.UniqueConstraint('listing_id', 'sequence', name=op.f('uq_listing_bids_listing_id_sequence'))
     )
     with op.batch_alter_table('listing_bids', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_listing_bids_listing_id'), ['listing_id'], unique=False)

@@ -17,7 +17,8 @@ from decimal import Decimal
 from achievement_helpers import Market as AchievementMarket
 from sqlalchemy import select
 
-from marketplace import audit, market as market_jobs
+from marketplace import audit
+from marketplace import market as market_jobs
 from marketplace.extensions import db
 from marketplace.listings import services, trading
 from marketplace.listings.models import Bid, Deal, Intent, Listing
@@ -34,7 +35,8 @@ def api_body(achievement_id, **changes):
     body = {"achievement_id": achievement_id, "transfer_mode": "assignment",
             "asking_price": "1500000.00", "reserve_price": "1000000.00",
             "bid_increment": "50000.00", "announcement_days": 15, "listing_days": 30,
-            "bidding_days": 5, "buyer_conditions": "具备煤层气开发资质的企业；注册资本不低于 1000 万元。"}
+            "bidding_days": 5,
+            "buyer_conditions": "具备煤层气开发资质的企业；注册资本不低于 1000 万元。"}
     body.update(changes)
     return body
 
@@ -196,3 +198,106 @@ class Market(AchievementMarket):
 
 def money(value):
     return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+# --- timed moves, bidding and concurrency (test_listing_timed, _bidding, _concurrency) -------
+
+def audit_entries(market, listing_id, action=None):
+    """The listing's audit entries (detached, with `data`), oldest first; only `action`'s if
+    given."""
+    with market.app.app_context():
+        entries = [e for e in audit.history("listing", listing_id)
+                   if action is None or e.action == action]
+        for entry in entries:
+            db.session.expunge(entry)
+        return entries
+
+
+def credit_events(market):
+    """(kind, org_id, entity, entity_id, actor_id) of every credit event, oldest first."""
+    from marketplace.credit.models import CreditEvent
+
+    with market.app.app_context():
+        return [(e.kind, e.org_id, e.entity, e.entity_id, e.actor_id) for e in
+                db.session.scalars(select(CreditEvent).order_by(CreditEvent.id))]
+
+
+def notifications_of(market, user):
+    """(message, params, link) of every notification of `user`, oldest first."""
+    from marketplace.inbox.models import Notification
+
+    with market.app.app_context():
+        return [(n.message, n.params, n.link) for n in db.session.scalars(
+            select(Notification).where(Notification.user_id == user.id)
+            .order_by(Notification.id))]
+
+
+def bidding_listing(market, seller, bidders, **changes):
+    """A listing in `bidding` whose qualified buyers are `bidders` (enterprise users); the
+    clock is left a second after the announcement's end."""
+    listing_id = market.listing(seller, "announced", **changes)
+    for bidder in bidders:
+        market.intent(listing_id, bidder)
+    market.end_announcement(listing_id)
+    assert market.listing_status(listing_id) == "bidding"
+    return listing_id
+
+
+class Api:
+    """JSON calls to /api/v1 as a user of the market (None: a visitor), in English."""
+
+    def __init__(self, market):
+        self.market = market
+        self.tokens = {}
+
+    def headers(self, user):
+        headers = {"Accept-Language": "en"}
+        if user is not None:
+            if user.id not in self.tokens:
+                self.tokens[user.id] = self.market.token(user)
+            headers["Authorization"] = f"Bearer {self.tokens[user.id]}"
+        return headers
+
+    def get(self, path, user=None):
+        return self.market.client.get("/api/v1" + path, headers=self.headers(user))
+
+    def post(self, path, user=None, json=None):
+        return self.market.client.post("/api/v1" + path, headers=self.headers(user),
+                                       json={} if json is None else json)
+
+    def bid(self, listing_id, user, amount):
+        return self.post(f"/listings/{listing_id}/bids", user, {"amount": str(amount)})
+
+
+# --- workflow, validation and API tests ------------------------------------------------------
+
+def bearer(token, lang=None):
+    """API request headers: the token (none for a visitor) and Accept-Language if given."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if lang:
+        headers["Accept-Language"] = lang
+    return headers
+
+
+def buyers_for(people, state):
+    """The people's enterprises with an intent on a listing in `state`: the buyer negotiates
+    alone; the buyer and the rival bid, and the buyer wins (it bids first)."""
+    if state == "negotiating":
+        return (people["buyer"],)
+    if state in ("bidding", "awarded", "dealt", "failed"):
+        return (people["buyer"], people["rival"])
+    return ()
+
+
+def listing_in(market, people, state, **changes):
+    """A listing of `people["seller"]` in `state`, its intents from `buyers_for`."""
+    return market.listing(people["seller"], state, buyers=buyers_for(people, state),
+                          **changes)
+
+
+def org_name(market, user):
+    """The name of `user`'s organisation."""
+    from marketplace.accounts.models import Organization
+
+    with market.app.app_context():
+        return db.session.get(Organization, user.organization_id).name
