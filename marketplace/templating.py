@@ -91,6 +91,7 @@ def register(app):
         LISTING_LABELS={
             "status": listing_states.STATUS_LABELS,
             "transfer_mode": listing_states.TRANSFER_MODES,
+            "deal_mode": listing_states.DEAL_MODES,
             "intent": listing_states.INTENT_STATUSES,
             "decline": listing_states.DECLINE_REASONS},
     )

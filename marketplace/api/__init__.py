@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import accounts, achievements, contracts, listings, search, spec  # noqa: E402,F401  (routes register)
+from . import accounts, achievements, contracts, listings, needs, search, spec  # noqa: E402,F401  (routes register)

@@ -354,15 +354,18 @@ FIELD_DOMAINS = {"coal": "new_energy", "power": "new_energy", "materials": "new_
 # A listing's transfer mode as a contract type (作价入股 transfers the technology as capital).
 MODE_TYPES = {"assignment": "transfer", "equity": "transfer", "licence_exclusive": "licence",
               "licence_sole": "licence", "licence_ordinary": "licence",
-              "joint_development": "development"}
+              "joint_development": "development", "commissioned_development": "development",
+              "consulting": "consulting", "service": "service"}
 PATENTS = ("invention_patent", "utility_model", "design")
 DEAL_LEAVES_OPEN = ("signed_on", "valid_from", "valid_to", "tech_domain", "payment_method")
 
 
-def _subtype(contract_type, ip_item):
+def _subtype(contract_type, mode, ip_item):
     kind = ip_item.type if ip_item else "technical_secret"
     if contract_type == "development":
-        return "cooperative"
+        return "commissioned" if mode == "commissioned_development" else "cooperative"
+    if contract_type in ("consulting", "service"):
+        return contract_type
     if kind in PATENTS:
         if contract_type == "licence":
             return "patent"
@@ -377,22 +380,24 @@ def _party_of(org):
 
 def draft_from_deal(deal, actor):
     """The technology contract a deal pre-fills for its seller to complete and file: type
-    from the transfer mode, the parties, the price, the achievement and its IP. Dates, the
-    technology domain and the payment method are the seller's to complete (checked at
-    submission)."""
+    from the transfer mode, the parties, the price, the achievement (or the need) and its IP.
+    Dates, the technology domain and the payment method are the seller's to complete
+    (checked at submission)."""
     achievement = deal.achievement
+    subject = achievement or deal.need
     contract_type = MODE_TYPES[deal.transfer_mode]
     ip_items = list(achievement.ip_items) if achievement else []
     with force_locale("zh"):  # contract titles are written in Chinese
-        title = f"{achievement.title}{TYPES[contract_type]}合同"[:200]
+        title = f"{subject.title}{TYPES[contract_type]}合同"[:200]
     brokers = [u.username for u in (deal.seller_broker, deal.buyer_broker) if u is not None]
     moment = clock.now()
     record = Contract(
         filer_org_id=deal.seller_org_id, created_by_id=actor.id, deal_id=deal.id,
         achievement_id=deal.achievement_id, contract_type=contract_type,
-        subtype=_subtype(contract_type, ip_items[0] if ip_items else None), title=title,
+        subtype=_subtype(contract_type, deal.transfer_mode, ip_items[0] if ip_items else None),
+        title=title,
         broker_name="、".join(brokers) or None,
-        tech_domain=FIELD_DOMAINS.get(achievement.field), field=achievement.field,
+        tech_domain=FIELD_DOMAINS.get(subject.field), field=subject.field,
         ip_kind=ip_items[0].type if ip_items else "none",
         ip_numbers=", ".join(i.number for i in ip_items) or None,
         total_amount=deal.price, technology_amount=deal.price,

@@ -26,23 +26,12 @@ def _numbers(moment):
             f"{year}{settings.get('contract_area_code')}{certificate:04d}")
 
 
-def make_deal(record, actor):
-    """The deal of a listing both sides confirmed, and the draft contract for the seller."""
-    moment = clock.now()
-    buyer_intent = db.session.scalar(select(Intent).where(
-        Intent.listing_id == record.id, Intent.org_id == record.buyer_org_id))
+def _new_deal(actor, moment, **fields):
+    """A deal with its numbers, announced publicly from today for the set working days."""
     confirmation, certificate = _numbers(moment)
     today = moment.astimezone(clock.LOCAL_TZ).date()
     deal = Deal(
-        listing_id=record.id, achievement_id=record.achievement_id,
-        seller_org_id=record.seller_org_id, buyer_org_id=record.buyer_org_id,
-        transfer_mode=record.transfer_mode, price=record.agreed_price,
-        seller_broker_id=record.seller_broker_id,
-        seller_broker_commission=record.seller_broker_commission,
-        buyer_broker_id=buyer_intent.broker_id if buyer_intent else None,
-        buyer_broker_commission=buyer_intent.broker_commission if buyer_intent else None,
-        dealt_at=moment, dealt_on=today, seller_confirmed_at=record.seller_confirmed_at,
-        buyer_confirmed_at=record.buyer_confirmed_at, confirmation_number=confirmation,
+        **fields, dealt_at=moment, dealt_on=today, confirmation_number=confirmation,
         certificate_number=certificate,
         verification_code="".join(secrets.choice(CODE_ALPHABET) for _ in range(8)),
         announcement_until=workdays.add_working_days(
@@ -50,11 +39,46 @@ def make_deal(record, actor):
         created_at=moment)
     db.session.add(deal)
     db.session.flush()
-    audit.record("deal", deal.id, "create", actor, listing_id=record.id,
-                 price=str(deal.price), certificate_number=certificate)
+    audit.record("deal", deal.id, "create", actor, listing_id=deal.listing_id,
+                 need_id=deal.need_id, price=str(deal.price), certificate_number=certificate)
+    return deal
+
+
+def make_deal(record, actor):
+    """The deal of a listing both sides confirmed, and the draft contract for the seller."""
+    buyer_intent = db.session.scalar(select(Intent).where(
+        Intent.listing_id == record.id, Intent.org_id == record.buyer_org_id))
+    deal = _new_deal(
+        actor, clock.now(), listing_id=record.id, achievement_id=record.achievement_id,
+        seller_org_id=record.seller_org_id, buyer_org_id=record.buyer_org_id,
+        transfer_mode=record.transfer_mode, price=record.agreed_price,
+        seller_broker_id=record.seller_broker_id,
+        seller_broker_commission=record.seller_broker_commission,
+        buyer_broker_id=buyer_intent.broker_id if buyer_intent else None,
+        buyer_broker_commission=buyer_intent.broker_commission if buyer_intent else None,
+        seller_confirmed_at=record.seller_confirmed_at,
+        buyer_confirmed_at=record.buyer_confirmed_at)
     seller_user = actor if actor.organization_id == record.seller_org_id else \
         record.created_by
     contracts.draft_from_deal(deal, seller_user)
+    return deal
+
+
+def make_deal_from_response(need, response, actor):
+    """The deal of a need's response whose terms the seller side confirmed (`actor`)."""
+    from ..accounts.models import Role
+
+    moment = clock.now()
+    listing = response.listing
+    broker = response.user if response.user.role == Role.BROKER else None
+    deal = _new_deal(
+        actor, moment, need_id=need.id, response_id=response.id,
+        achievement_id=response.achievement_id or (listing.achievement_id if listing else None),
+        seller_org_id=response.seller_org_id, buyer_org_id=need.org_id,
+        transfer_mode=response.agreed_mode, price=response.agreed_price,
+        seller_broker_id=broker.id if broker else None,
+        seller_confirmed_at=moment, buyer_confirmed_at=response.accepted_at)
+    contracts.draft_from_deal(deal, actor)
     return deal
 
 

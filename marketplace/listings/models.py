@@ -162,6 +162,10 @@ class Deal(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id"), unique=True)
+    # Or the need whose accepted response made it.
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("needs.id"), index=True)
+    response_id: Mapped[int | None] = mapped_column(ForeignKey("need_responses.id"),
+                                                    unique=True)
     achievement_id: Mapped[int | None] = mapped_column(ForeignKey("achievements.id"))
     seller_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     buyer_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
@@ -182,6 +186,8 @@ class Deal(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     listing = relationship("Listing", back_populates="deal")
+    need = relationship("Need")
+    response = relationship("Response")
     achievement = relationship("Achievement")
     seller = relationship("Organization", foreign_keys=[seller_org_id], lazy="joined")
     buyer = relationship("Organization", foreign_keys=[buyer_org_id], lazy="joined")

@@ -62,6 +62,13 @@ TRANSFER_MODES = {
     "joint_development": _l("Joint development"),
 }
 LICENCE_MODES = ("licence_exclusive", "licence_sole", "licence_ordinary")
+# A deal's mode: a listing's transfer mode, or how a need's solver works for the enterprise.
+DEAL_MODES = {
+    "commissioned_development": _l("Commissioned development"),
+    **TRANSFER_MODES,
+    "consulting": _l("Technical consulting"),
+    "service": _l("Technical service"),
+}
 
 INTENT_STATUSES = {
     "active": _l("Qualified"),

@@ -9,12 +9,18 @@ from .outbox import SearchOutbox
 
 
 def init_app(app):
-    from . import achievement_documents, listing_documents  # noqa: F401  (register types)
+    from . import (  # noqa: F401  (they register their types)
+        achievement_documents,
+        listing_documents,
+        need_documents,
+    )
     from .analysis import initialize
+    from .saved_views import bp as saved_bp
     from .views import bp
 
     initialize()  # jieba's dictionary: loaded now, not by the first search
     app.register_blueprint(bp)
+    app.register_blueprint(saved_bp)
     app.after_request(_sync_after_response)
 
 

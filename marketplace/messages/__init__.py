@@ -1,0 +1,1 @@
+"""Messages between the parties of a listing, need or deal and their brokers."""
