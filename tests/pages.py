@@ -54,3 +54,55 @@ def text(html):
     from html import unescape
 
     return unescape(html)
+
+
+class _FormReader(HTMLParser):
+    """The fields a browser would submit from the first form whose action ends with `action`."""
+
+    def __init__(self, action):
+        super().__init__(convert_charrefs=True)
+        self.action, self.inside, self.done = action, False, False
+        self.values, self.select, self.textarea, self.options = {}, None, None, []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and not self.done and (attrs.get("action") or "").split("?")[0] \
+                .endswith(self.action):
+            self.inside = True
+        if not self.inside:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
+            if attrs.get("type") in ("checkbox", "radio"):
+                if "checked" in attrs:
+                    self.values[name] = attrs.get("value", "y")
+            else:
+                self.values[name] = attrs.get("value", "")
+        elif tag == "select" and name:
+            self.select, self.options = name, []
+        elif tag == "option" and self.select:
+            self.options.append((attrs.get("value", ""), "selected" in attrs))
+        elif tag == "textarea" and name:
+            self.textarea, self.values[name] = name, ""
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self.select:
+            chosen = [v for v, selected in self.options if selected]
+            self.values[self.select] = (chosen or [v for v, _ in self.options] or [""])[0]
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+        elif tag == "form" and self.inside:
+            self.inside, self.done = False, True
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.values[self.textarea] += data
+
+
+def form_fields(html, action):
+    """{name: value} of the form posting to a URL ending with `action`, as a browser sends it
+    (checked boxes only, the selected option of each select, textareas' text)."""
+    reader = _FormReader(action)
+    reader.feed(html)
+    return reader.values

@@ -168,7 +168,7 @@ def _verify_deal(number, code):
     return VerificationSchema().dump({
         "kind": "deal_confirmation" if confirmation else "deal_certificate",
         "registration_number": number, "status": "dealt",
-        "title": deal.achievement.title if deal.achievement else None,
+        "title": deal.title,
         "registered_at": deal.dealt_at, "seller": deal.seller.name, "buyer": deal.buyer.name,
         "transfer_mode": deal.transfer_mode, "price": deal.price,
         "confirmation_number": deal.confirmation_number,

@@ -189,7 +189,7 @@ class DealAnnouncementSchema(BaseSchema):
 
     id = fields.Integer()
     listing_id = fields.Integer(allow_none=True)
-    title = fields.Function(lambda d: d.achievement.title if d.achievement else None)
+    title = fields.String(allow_none=True)
     seller = fields.Function(lambda d: {"id": d.seller.id, "name": d.seller.name})
     buyer = fields.Function(lambda d: {"id": d.buyer.id, "name": d.buyer.name})
     transfer_mode = fields.String()

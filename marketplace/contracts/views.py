@@ -138,8 +138,10 @@ def edit(contract_id):
     if request.method == "GET":
         _fill(form, record)
     elif form.validate_on_submit():
+        data = _data_from(form)
+        data.deal_id = record.deal_id  # the deal that pre-filled it stays its origin
         try:
-            services.update(record.id, _data_from(form), current_user)
+            services.update(record.id, data, current_user)
         except ValidationFailed as exc:
             messages = _errors_onto(form, exc)
         except Conflict as exc:

@@ -195,3 +195,9 @@ class Deal(db.Model):
     buyer_broker = relationship("User", foreign_keys=[buyer_broker_id])
     contract = relationship("Contract", primaryjoin="Deal.id == foreign(Contract.deal_id)",
                             viewonly=True, uselist=False, order_by="Contract.id")
+
+    @property
+    def title(self):
+        """What was dealt: the achievement, or the need an accepted response solves."""
+        subject = self.achievement or self.need
+        return subject.title if subject is not None else None
