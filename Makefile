@@ -63,7 +63,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po |
 	$(PYBABEL) compile --statistics -l $* -i $< -o $@
 
 translations: | $(RUNTIME_STAMP)
-	$(PYBABEL) extract -F babel.cfg -k _l -k N_ -o translations/messages.pot .
+	$(PYBABEL) extract -F babel.cfg -k _l -k N_ --ignore-dirs=".*" -o translations/messages.pot .
 	@for locale in $(LOCALES); do \
 	  if [ -f translations/$$locale/LC_MESSAGES/messages.po ]; then \
 	    echo "$(PYBABEL) update -l $$locale"; \
@@ -122,3 +122,4 @@ distclean: clean
 bench: $(DEV_STAMP) compile-translations
 	$(PY) -m bench.search_bench
 	$(PY) -m bench.bench_bidding
+	$(PY) -m bench.bench_matching

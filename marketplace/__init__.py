@@ -104,11 +104,11 @@ def register_blueprints(app):
     from .listings.bureau_views import bp as bureau_listings_bp
     from .listings.deal_views import bp as deals_bp
     from .listings.views import bp as listings_bp
+    from .main.views import bp as main_bp
     from .messages.views import bp as messages_bp
     from .needs.bureau_views import bp as bureau_needs_bp
     from .needs.match_views import bp as matches_bp
     from .needs.views import bp as needs_bp
-    from .main.views import bp as main_bp
 
     for blueprint in (main_bp, accounts_bp, bureau_bp, admin_bp, inbox_bp, files_bp,
                       achievements_bp, bureau_achievements_bp, contracts_bp,

@@ -105,4 +105,7 @@ def load_demo():
     from .demo_listings import load_listings
 
     load_listings(bureau)
+    from .demo_needs import load_needs
+
+    load_needs(bureau)
     return created

@@ -13,8 +13,10 @@ from .credit.models import CreditEvent  # noqa: F401
 from .files.models import StoredFile  # noqa: F401
 from .inbox.models import Notification  # noqa: F401
 from .listings.models import Bid, Deal, Intent, Listing  # noqa: F401
+from .messages.models import Message, Thread, ThreadRead  # noqa: F401
 from .needs.models import Need, Response  # noqa: F401
 from .search.outbox import SearchOutbox  # noqa: F401
+from .search.saved import SavedSearch, SavedSearchMatch  # noqa: F401
 from .sequences import NumberSequence  # noqa: F401
 from .settings import Setting  # noqa: F401
 from .workdays import WorkdayOverride  # noqa: F401

@@ -99,13 +99,16 @@ def register(app):
     @app.context_processor
     def viewer_context():
         # Computed defensively: the error page must render even when the database is down.
-        viewer, unread = None, 0
+        viewer, unread, unread_messages = None, 0, 0
         try:
             if current_user.is_authenticated:
                 viewer = current_user._get_current_object()
                 from .inbox.services import unread_count
+                from .messages.services import unread_total
 
                 unread = unread_count(viewer)
+                unread_messages = unread_total(viewer)
         except SQLAlchemyError:
             db.session.rollback()
-        return {"viewer": viewer, "unread_count": unread, "locale": str(get_locale())}
+        return {"viewer": viewer, "unread_count": unread, "unread_messages": unread_messages,
+                "locale": str(get_locale())}

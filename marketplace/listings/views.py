@@ -15,6 +15,7 @@ from ..auth import roles_required
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import apply_errors, flash_errors
+from ..needs import match_views, matching
 from ..templating import money
 from . import deals, services, trading
 from .forms import (
@@ -43,6 +44,7 @@ from .states import (
 
 S = ListingStatus
 bp = Blueprint("listings", __name__, url_prefix="/listings")
+FITTING_STATES = (S.ANNOUNCED, S.LISTED, S.NEGOTIATING, S.BIDDING)
 PER_PAGE = 20
 QUIET = {"formdata": None, "meta": {"csrf": False}}  # a form shown, not the one posted
 POSTED = {"meta": {"csrf": False}}  # CSRFProtect checks every POST before the view runs
@@ -127,8 +129,12 @@ def _render_detail(listing_id, status=200, messages=None, **forms):
         decline_forms[declining] = form
     deal = record.deal
     contract = deal.contract if deal is not None and (seller or buyer) else None
+    # The needs that fit the listing, for its seller and the bureau while it is open.
+    fitting_needs = (matching.needs_for(record) if (seller or officer)
+                     and record.status in FITTING_STATES else None)
     return render_template(
         "listings/detail.html", record=record, seller=seller, buyer=buyer, officer=officer,
+        fitting_needs=fitting_needs, match_snippet=match_views.snippet,
         enterprise=enterprise, intents=intents,
         own_intent=services.own_intent(record, viewer) if enterprise else None,
         qualified=trading.qualified_intent(record, viewer) is not None,

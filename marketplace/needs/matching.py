@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..extensions import db
-from ..search.analysis import words
+from ..search.analysis import normalize, stem, words
 from ..search.documents import TYPES
 from ..search.engine import more_like
-from ..search.query import synonym_index
+from ..search.highlight import WORD
+from ..search.query import synonym_index, synonym_phrases
 from .models import Need
 from .states import NeedStatus
 
@@ -27,25 +28,47 @@ class Match:
 
 
 def _terms(text):
-    """The text's words (two characters or more), each synonym group counted as one term."""
+    """The text's words (two characters or more) as written, each synonym group counted as
+    one term, names of several words ("coal-bed methane") included."""
     chinese, english, _ = synonym_index()
-    found = {}
-    for term, _start, _end in words(text, search_mode=False):
+    normal, found = normalize(text), {}
+    for term, start, end in words(text, search_mode=False):
         if len(term) < 2:
             continue
         group = chinese.get(term) or english.get((term,))
-        found.setdefault(min(group) if group else term, term)
+        found.setdefault(min(group) if group else term, normal[start:end])
+    for group, name in synonym_phrases(text):
+        found.setdefault(min(group), name)
+        for word in name.split() if name.isascii() else ():
+            found.pop(stem(word), None)  # the name's words are not terms of their own
     return found
+
+
+def _marks(forms):
+    """(Chinese substrings, English stems) that mark `forms` in a text."""
+    return (tuple(f for f in forms if not f.isascii()),
+            tuple({stem(w) for f in forms if f.isascii() for w in WORD.findall(f)}))
 
 
 def _text_of(record):
     return next(t for t in TYPES.values() if isinstance(record, t.model)).text(record)
 
 
+# Words every technical text has: they explain no match, so they are not shown as the reason.
+GENERIC = frozenset("""技术 系统 要求 满足 方法 应用 研究 开发 提高 实现 工艺 设备 产品 企业 项目
+需求 需要 问题 提供 合作 成果 相关 进行 采用 具有 可以 以上 以下 能够 达到 成熟 方案 用于
+technology system method application development product company""".split())
+
+
+def _telling(term):
+    return not (term.isdigit() or (term.isascii() and len(term) < 3) or term in GENERIC)
+
+
 def shared_terms(a, b, limit=8):
-    """The terms records `a` and `b` share: [(a's word, b's word)], longest first."""
+    """The telling terms records `a` and `b` share: [(a's word, b's word)], longest first."""
     mine, theirs = _terms(_text_of(a)), _terms(_text_of(b))
-    common = [(mine[key], theirs[key]) for key in mine if key in theirs]
+    common = [(mine[key], theirs[key]) for key in mine
+              if key in theirs and _telling(key) and _telling(mine[key].lower())]
     return sorted(common, key=lambda pair: len(pair[0]), reverse=True)[:limit]
 
 
@@ -53,10 +76,11 @@ def _matches(record, types, limit):
     matches = []
     for hit in more_like(record, types=types, limit=limit):
         pairs = shared_terms(record, hit.record)
+        if not pairs:  # only generic words in common ("技术"): no reason to show it
+            continue
         forms = {form for pair in pairs for form in pair}
         # hit.mark(text) now marks the shared terms in any text of the match.
-        hit.marks = (tuple(f for f in forms if not f.isascii()),
-                     tuple(f for f in forms if f.isascii()))
+        hit.marks = _marks(forms)
         matches.append(Match(hit, [mine for mine, _theirs in pairs]))
     return matches
 

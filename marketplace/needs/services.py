@@ -521,7 +521,11 @@ def accept_response(response_id, actor, price, mode):
             ("submitted", "shortlisted"), price=str(value), mode=mode)
     response.agreed_price, response.agreed_mode = value, mode
     response.accepted_at, response.accepted_by_id = response.decided_at, actor.id
-    notify(members(response.seller_org_id) + [response.user],
+    # The seller organisation's members and the responder (a broker), each told once.
+    told = list(members(response.seller_org_id))
+    if response.user not in told:
+        told.append(response.user)
+    notify(told,
            N_("%(buyer)s accepted the response to its need %(title)s for %(amount)s yuan; "
               "the seller confirms the deal."), link=f"/needs/{record.id}",
            buyer=record.organization.name, title=record.title, amount=f"{value:,.2f}")

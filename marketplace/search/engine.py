@@ -16,7 +16,7 @@ from . import highlight as marking
 from .analysis import CJK_RUN, RUNS, normalize, words
 from .docsets import Docnums, column_values, matching
 from .documents import TYPES, key, split_key
-from .query import ParsedQuery, parse, without, words_only
+from .query import ParsedQuery, parse, synonym_index, synonym_phrases, without, words_only
 from .schema import NO_PRICE, TEXT_FIELDS
 from .store import IndexUnavailable, get_store
 
@@ -246,8 +246,9 @@ def _load(ranked, parsed, highlight):
                       marks=(parsed.marks, parsed.stems))
             if highlight:
                 hit.title = marking.highlight(record.title, parsed.marks, parsed.stems)
-                hit.snippet = marking.snippet(getattr(record, "summary", "") or "",
-                                              parsed.marks, parsed.stems)
+                # An achievement's summary, a need's description.
+                text = getattr(record, "summary", None) or getattr(record, "description", "")
+                hit.snippet = marking.snippet(text or "", parsed.marks, parsed.stems)
             hits.append(hit)
         session.expunge_all()
     return hits
@@ -286,6 +287,12 @@ def _suggestion(searcher, text, restrict):
 
 # --- more like this ------------------------------------------------------------------------
 
+def _one_term(name):
+    """The index term of a synonym name that is a single word, else None."""
+    found = [term for term, _start, _end in words(name, search_mode=False)]
+    return found[0] if len(found) == 1 else None
+
+
 def more_like(record, types=None, limit=10):
     """Public records like `record` (any searchable model instance, public or not), best
     first: its most distinctive words, weighted by how rare they are in the index, each with
@@ -293,23 +300,64 @@ def more_like(record, types=None, limit=10):
     search_type = next((t for t in TYPES.values() if isinstance(record, t.model)), None)
     if search_type is None:
         raise TypeError(f"{type(record).__name__} is not searchable")
-    counts = Counter(term for term, _start, _end in
-                     words(search_type.text(record), search_mode=False) if len(term) > 1)
+    text = search_type.text(record)
+    normal, counts, written = normalize(text), Counter(), {}
+    for term, start, end in words(text, search_mode=False):
+        if len(term) > 1:
+            counts[term] += 1
+            # The query is parsed from the word as written: parse() stems English itself, and
+            # a stem stemmed again ("desulphuris" → "desulphuri") loses its synonyms.
+            written.setdefault(term, normal[start:end])
+    # A synonym name of several words ("coal-bed methane") counts as one term, as rare as the
+    # most frequent one-word name of its group (煤层气).
+    phrases = {}
+    for group, name in synonym_phrases(text):
+        counts[name] += 1
+        phrases[name] = [t for n in group for t in (_one_term(n),) if t]
     try:
         searcher = get_store().searcher()
     except IndexUnavailable:
         request_sync()
         return []
     size = searcher.doc_count() + 1
-    weighted = sorted(((n * math.log(size / (1 + max(searcher.doc_frequency(name, term)
-                                                      for name in TEXT_FIELDS))), term)
-                       for term, n in counts.items()), reverse=True)[:MORE_LIKE_TERMS]
-    parts = [(weight, parse(term).query) for weight, term in weighted if weight > 0]
+    chinese, english, _ = synonym_index()
+
+    def frequency(terms):
+        return max((searcher.doc_frequency(name, t) for t in terms for name in TEXT_FIELDS),
+                   default=0)
+
+    def with_synonyms(term):
+        group = chinese.get(term) or english.get((term,))
+        return [t for n in group for t in (_one_term(n),) if t] if group else [term]
+
+    mask = q.Term("key", key(search_type.entity, record.id))
+    reader, itself = searcher.reader(), searcher.document_number(key=mask.text)
+
+    def elsewhere(terms):
+        """Whether a record other than `record` has one of `terms`."""
+        for name, term in ((name, t) for t in terms for name in TEXT_FIELDS):
+            if (name, term) in reader:
+                postings = reader.postings(name, term)
+                while postings.is_active():
+                    if postings.id() != itself:
+                        return True
+                    postings.next()
+        return False
+
+    # A word is as rare as its synonym group. A word that no other record has, nor any of
+    # its synonyms, would weigh most and match nothing ("需求", "寻求" in a need): left out,
+    # unless nothing else is left (a Chinese word may still match by its character pairs).
+    group_of = {term: phrases.get(term) or with_synonyms(term) for term in counts}
+    found = [term for term in counts if elsewhere(group_of[term])]
+    weighted = sorted(((counts[term] * math.log(size / (1 + frequency(group_of[term]))), term)
+                       for term in (found or [t for t in counts if not t.isascii()])),
+                      reverse=True)[:MORE_LIKE_TERMS]
+    parts = [(weight, parse(written.get(term, term)).query) for weight, term in weighted
+             if weight > 0]
     if not parts:
         return []
     matcher = q.Or([part.with_boost(weight) for weight, part in parts if part is not None])
     restrict = q.Or([q.Term("type", t) for t in types]) if types else None
-    found = searcher.search(matcher, filter=restrict, limit=limit, terms=False,
-                            mask=q.Term("key", key(search_type.entity, record.id)))
+    found = searcher.search(matcher, filter=restrict, limit=limit, terms=False, mask=mask)
     ranked = [(hit["key"], hit.score or 0.0) for hit in found]
     return _load(ranked, ParsedQuery(query=None), highlight=False)

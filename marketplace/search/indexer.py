@@ -106,8 +106,17 @@ def _apply_batch(store):
         for row in rows:
             last_op[(row.entity, row.entity_id)] = row.op
         documents, removals = _changes(session, last_op)
+    arriving = []  # records entering the index for the first time, for saved searches
+    if documents:
+        with index.searcher() as searcher:
+            arriving = [doc["key"] for doc in documents
+                        if searcher.document_number(key=doc["key"]) is None]
     write(index, documents, removals)
     store.write_state(name, advance(state, [row.id for row in rows]))
+    if arriving:
+        from .saved import alert_new_records  # it never raises
+
+        alert_new_records(index, arriving)
     return len(rows)
 
 

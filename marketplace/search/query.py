@@ -86,6 +86,20 @@ def _synonym_at(pieces, i):
     return None, 0
 
 
+def synonym_phrases(text):
+    """(group, the name's words in lower case) of each name of the synonym table in `text`
+    that is more than one word ("coal-bed methane" -> "coal bed methane"): the words of a
+    text, taken one at a time, miss them."""
+    pieces, found, i = _pieces(text), [], 0
+    while i < len(pieces):
+        group, used = _synonym_at(pieces, i)
+        if group and used > 1:
+            join = "" if pieces[i].kind == "zh" else " "
+            found.append((group, join.join(p.text for p in pieces[i:i + used])))
+        i += used or 1
+    return found
+
+
 def parse(text):
     """The ParsedQuery of `text`."""
     pieces = _pieces(text)

@@ -108,3 +108,69 @@ class Market(ListingMarket):
 
     def later(self, **delta):
         return self.clock.set(self.clock.now() + timedelta(**delta))
+
+
+# --- workflow, validation and API tests (test_need_workflow, _validation, _api) -------------
+
+def need_people(market, owner=None):
+    """One user per role of ROLES (the visitor is None); the officer is `market.bureau()`."""
+    return {"owner": owner or market.user("enterprise"), "enterprise": market.user("enterprise"),
+            "institute": market.user("institute"), "broker": market.user("broker"),
+            "bureau": market.bureau(), "admin": market.user("admin"), "visitor": None}
+
+
+def need_outbox(market, need_id):
+    """The search outbox ops queued for the need, oldest first."""
+    from marketplace.search.outbox import SearchOutbox
+
+    with market.app.app_context():
+        return db.session.scalars(select(SearchOutbox.op).where(
+            SearchOutbox.entity == "need", SearchOutbox.entity_id == need_id)
+            .order_by(SearchOutbox.id)).all()
+
+
+def deal_of_need(market, need_id):
+    """(deal, contract): detached snapshots of the deal a need's response made (None, None)."""
+    from marketplace.listings.models import Deal
+
+    with market.app.app_context():
+        deal = db.session.scalar(select(Deal).where(Deal.need_id == need_id))
+        if deal is None:
+            return None, None
+        contract = deal.contract
+        db.session.expunge(deal)
+        if contract is not None:
+            db.session.expunge(contract)
+        return deal, contract
+
+
+class NeedApi:
+    """JSON calls to /api/v1 as a user of the market (None: a visitor), in `lang` (None sends
+    no Accept-Language). Tokens are made again when the market clock has moved on."""
+
+    def __init__(self, market, lang="en"):
+        self.market, self.lang = market, lang
+        self.tokens = {}
+
+    def headers(self, user, lang=...):
+        lang = self.lang if lang is ... else lang
+        headers = {"Accept-Language": lang} if lang else {}
+        if user is not None:
+            now = self.market.clock.now()
+            token, made = self.tokens.get(user.id, (None, None))
+            if token is None or not made <= now < made + timedelta(days=6):
+                token, made = self.market.token(user), now
+                self.tokens[user.id] = (token, made)
+            headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+    def get(self, path, user=None, lang=...):
+        return self.market.client.get("/api/v1" + path, headers=self.headers(user, lang))
+
+    def post(self, path, user=None, json=None, lang=...):
+        return self.market.client.post("/api/v1" + path, headers=self.headers(user, lang),
+                                       json={} if json is None else json)
+
+    def patch(self, path, user=None, json=None, lang=...):
+        return self.market.client.patch("/api/v1" + path, headers=self.headers(user, lang),
+                                        json={} if json is None else json)
