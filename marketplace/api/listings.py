@@ -2,8 +2,7 @@
 from sqlalchemy import select
 
 from ..achievements.models import Achievement
-from ..errors import NotFound, PermissionDenied
-from ..extensions import db
+from ..errors import PermissionDenied
 from ..listings import deals, services, trading
 from ..listings.models import Deal, Listing
 from ..listings.states import CHANGEABLE
@@ -153,27 +152,18 @@ def list_intents(listing_id):
             "per_page": max(len(items), 1)}
 
 
-def _intent_of(listing_id, intent_id):
-    from ..listings.models import Intent
-
-    intent = db.session.get(Intent, intent_id)
-    if intent is None or intent.listing_id != listing_id:
-        raise NotFound()
-    return intent_id
-
-
 @endpoint("/listings/<int:listing_id>/intents/<int:intent_id>/withdraw", "POST",
           summary="Withdraw your intent", tags=TAGS, auth="required", response=IntentSchema,
           errors=STATE_ERRORS)
 def withdraw_intent(listing_id, intent_id):
-    return services.withdraw_intent(_intent_of(listing_id, intent_id), api_user())
+    return services.withdraw_intent(services.intent_on(listing_id, intent_id), api_user())
 
 
 @endpoint("/listings/<int:listing_id>/intents/<int:intent_id>/disqualify", "POST",
           summary="Disqualify an intent (bureau)", tags=TAGS, auth="required",
           body=ReasonSchema, response=IntentSchema, errors=BODY_STATE_ERRORS)
 def disqualify_intent(listing_id, intent_id, data):
-    return services.disqualify_intent(_intent_of(listing_id, intent_id), api_user(),
+    return services.disqualify_intent(services.intent_on(listing_id, intent_id), api_user(),
                                       data["comment"])
 
 
@@ -181,7 +171,7 @@ def disqualify_intent(listing_id, intent_id, data):
           summary="Decline an intent (seller)", tags=TAGS, auth="required",
           body=DeclineSchema, response=IntentSchema, errors=BODY_STATE_ERRORS)
 def decline_intent(listing_id, intent_id, data):
-    return services.decline_intent(_intent_of(listing_id, intent_id), api_user(),
+    return services.decline_intent(services.intent_on(listing_id, intent_id), api_user(),
                                    data["reason"], data["comment"])
 
 

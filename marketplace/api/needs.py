@@ -1,10 +1,9 @@
 """API.md "Needs": drafting, review, responses and their decisions, and the matches."""
 from sqlalchemy import select
 
-from ..errors import NotFound, PermissionDenied
-from ..extensions import db
+from ..errors import PermissionDenied
 from ..needs import matching, services
-from ..needs.models import Need, Response
+from ..needs.models import Need
 from .core import Unauthorized, api_user, endpoint, page_of, page_schema
 from .listing_schemas import DealSchema
 from .need_schemas import (
@@ -137,26 +136,19 @@ def list_responses(need_id):
             "per_page": max(len(items), 1)}
 
 
-def _response_of(need_id, response_id):
-    response = db.session.get(Response, response_id)
-    if response is None or response.need_id != need_id:
-        raise NotFound()
-    return response_id
-
-
 RESPONSE_URL = "/needs/<int:need_id>/responses/<int:response_id>"
 
 
 @endpoint(f"{RESPONSE_URL}/withdraw", "POST", summary="Withdraw your response", tags=TAGS,
           auth="required", response=ResponseSchema, errors=STATE_ERRORS)
 def withdraw_response(need_id, response_id):
-    return services.withdraw_response(_response_of(need_id, response_id), api_user())
+    return services.withdraw_response(services.response_to(need_id, response_id), api_user())
 
 
 @endpoint(f"{RESPONSE_URL}/shortlist", "POST", summary="Shortlist (enterprise)", tags=TAGS,
           auth="required", response=ResponseSchema, errors=STATE_ERRORS)
 def shortlist_response(need_id, response_id):
-    return services.shortlist(_response_of(need_id, response_id), api_user())
+    return services.shortlist(services.response_to(need_id, response_id), api_user())
 
 
 @endpoint(f"{RESPONSE_URL}/decline", "POST", summary="Decline (enterprise)", tags=TAGS,
@@ -164,7 +156,7 @@ def shortlist_response(need_id, response_id):
           errors=BODY_STATE_ERRORS)
 def decline_response(need_id, response_id, data):
     """A reason category and a comment, which the responder reads."""
-    return services.decline_response(_response_of(need_id, response_id), api_user(),
+    return services.decline_response(services.response_to(need_id, response_id), api_user(),
                                      data["reason"], data["comment"])
 
 
@@ -173,7 +165,7 @@ def decline_response(need_id, response_id, data):
           errors=BODY_STATE_ERRORS)
 def accept_response(need_id, response_id, data):
     """`price` and the way of cooperating (`mode`); the seller side then confirms."""
-    return services.accept_response(_response_of(need_id, response_id), api_user(),
+    return services.accept_response(services.response_to(need_id, response_id), api_user(),
                                     data["price"], data["mode"])
 
 
@@ -181,12 +173,12 @@ def accept_response(need_id, response_id, data):
           tags=TAGS, auth="required", response=DealSchema, status=201, errors=STATE_ERRORS)
 def confirm_response(need_id, response_id):
     """The deal is made (with its certificate and a draft contract) and the need resolved."""
-    return services.confirm_response(_response_of(need_id, response_id), api_user())
+    return services.confirm_response(services.response_to(need_id, response_id), api_user())
 
 
 @endpoint(f"{RESPONSE_URL}/refuse", "POST", summary="Refuse the accepted terms (seller)",
           tags=TAGS, auth="required", body=CommentInSchema, response=ResponseSchema,
           errors=BODY_STATE_ERRORS)
 def refuse_terms(need_id, response_id, data):
-    return services.refuse_terms(_response_of(need_id, response_id), api_user(),
+    return services.refuse_terms(services.response_to(need_id, response_id), api_user(),
                                  data["comment"])

@@ -1,7 +1,7 @@
 """The bureau's listing pages: the review queue and the running listings, and one listing's
 review page with its decisions (approve, return, reject; pause, resume, terminate; disqualify
 a buyer's intent). Who may take which decision is the workflow's and the services' call."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +17,7 @@ from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import apply_errors
 from . import services, trading
-from .models import Intent, Listing
+from .models import Listing
 from .states import WORKFLOW, ListingStatus
 
 bp = Blueprint("bureau_listings", __name__, url_prefix="/bureau/listings")
@@ -188,9 +188,7 @@ def terminate(listing_id):
 def disqualify(listing_id, intent_id):
     """The bureau finds that a buyer does not meet the conditions, with the reason."""
     record = services.get_visible(listing_id, current_user)
-    intent = db.session.get(Intent, intent_id)
-    if intent is None or intent.listing_id != record.id:
-        abort(404)
+    services.intent_on(record.id, intent_id)
     form = DisqualifyForm(prefix=f"intent-{intent_id}")
     try:
         services.disqualify_intent(intent_id, current_user, form.comment.data)

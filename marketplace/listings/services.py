@@ -555,6 +555,14 @@ def register_intent(listing_id, actor, statement, offered_price=None, broker_id=
     return intent
 
 
+def intent_on(listing_id, intent_id):
+    """`intent_id` when it is an intent on that listing (URLs name both); NotFound else."""
+    intent = db.session.get(Intent, intent_id)
+    if intent is None or intent.listing_id != listing_id:
+        raise NotFound()
+    return intent_id
+
+
 def _intent(intent_id, actor):
     intent = db.session.get(Intent, intent_id)
     if intent is None:

@@ -12,7 +12,7 @@ from ..accounts.models import Role
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
 from ..auth import roles_required
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import apply_errors, flash_errors
 from ..needs import match_views, matching
@@ -243,18 +243,11 @@ def register_intent(listing_id):
         _intent_registered, form, "intent_form")
 
 
-def _intent_of(listing_id, intent_id):
-    intent = db.session.get(Intent, intent_id)
-    if intent is None or intent.listing_id != listing_id:
-        raise NotFound()
-    return intent_id
-
-
 @bp.post("/<int:listing_id>/intents/<int:intent_id>/withdraw")
 @login_required
 def withdraw_intent(listing_id, intent_id):
     """The buyer withdraws its own intent while the listing is announced."""
-    _intent_of(listing_id, intent_id)
+    services.intent_on(listing_id, intent_id)
     return _act(listing_id, lambda: services.withdraw_intent(intent_id, _user()),
                 lambda i: _("Your intent is withdrawn."))
 
@@ -263,7 +256,7 @@ def withdraw_intent(listing_id, intent_id):
 @login_required
 def decline_intent(listing_id, intent_id):
     """The seller declines a buyer who does not meet the conditions, saying why."""
-    _intent_of(listing_id, intent_id)
+    services.intent_on(listing_id, intent_id)
     form = DeclineForm(prefix=f"intent-{intent_id}", **POSTED)
     return _act(listing_id, lambda: services.decline_intent(intent_id, _user(),
                                                             form.reason.data, form.comment.data),

@@ -425,6 +425,14 @@ def respond(need_id, actor, message, listing_id=None, achievement_id=None):
     return response
 
 
+def response_to(need_id, response_id):
+    """`response_id` when it is a response to that need (URLs name both); NotFound else."""
+    response = db.session.get(Response, response_id)
+    if response is None or response.need_id != need_id:
+        raise NotFound()
+    return response_id
+
+
 def _response(response_id, actor):
     response = db.session.get(Response, response_id)
     if response is None:

@@ -14,7 +14,7 @@ from ..accounts.models import Role
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
 from ..auth import roles_required
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import apply_errors, flash_errors
 from ..listings.models import Deal, Listing
@@ -276,17 +276,10 @@ def respond(need_id):
         form, "response")
 
 
-def _response_of(need_id, response_id):
-    response = db.session.get(Response, response_id)
-    if response is None or response.need_id != need_id:
-        raise NotFound()
-    return response_id
-
-
 @bp.post("/<int:need_id>/responses/<int:response_id>/withdraw")
 @login_required
 def withdraw_response(need_id, response_id):
-    _response_of(need_id, response_id)
+    services.response_to(need_id, response_id)
     return _act(need_id, lambda: services.withdraw_response(response_id, _user()),
                 lambda r: _("Your response is withdrawn."))
 
@@ -294,7 +287,7 @@ def withdraw_response(need_id, response_id):
 @bp.post("/<int:need_id>/responses/<int:response_id>/shortlist")
 @login_required
 def shortlist(need_id, response_id):
-    _response_of(need_id, response_id)
+    services.response_to(need_id, response_id)
     return _act(need_id, lambda: services.shortlist(response_id, _user()),
                 lambda r: _("The response is shortlisted; the responder is told."))
 
@@ -302,7 +295,7 @@ def shortlist(need_id, response_id):
 @bp.post("/<int:need_id>/responses/<int:response_id>/decline")
 @login_required
 def decline_response(need_id, response_id):
-    _response_of(need_id, response_id)
+    services.response_to(need_id, response_id)
     key = f"decline-{response_id}"
     form = DeclineForm(prefix=key, **POSTED)
     return _act(need_id, lambda: services.decline_response(
@@ -314,7 +307,7 @@ def decline_response(need_id, response_id):
 @login_required
 def accept_response(need_id, response_id):
     """The enterprise accepts a response on terms; the seller side confirms them."""
-    _response_of(need_id, response_id)
+    services.response_to(need_id, response_id)
     key = f"accept-{response_id}"
     form = AcceptForm(prefix=key, **POSTED)
     return _act(need_id, lambda: services.accept_response(
@@ -327,7 +320,7 @@ def accept_response(need_id, response_id):
 @login_required
 def confirm_response(need_id, response_id):
     """The seller side confirms the accepted terms: the deal is made."""
-    _response_of(need_id, response_id)
+    services.response_to(need_id, response_id)
     return _act(need_id, lambda: services.confirm_response(response_id, _user()),
                 lambda deal: _("Deal confirmed: transaction certificate No. %(number)s. The "
                                "need is resolved.", number=deal.certificate_number))
@@ -336,7 +329,7 @@ def confirm_response(need_id, response_id):
 @bp.post("/<int:need_id>/responses/<int:response_id>/refuse")
 @login_required
 def refuse_terms(need_id, response_id):
-    _response_of(need_id, response_id)
+    services.response_to(need_id, response_id)
     key = f"refuse-{response_id}"
     form = RefuseForm(prefix=key, **POSTED)
     return _act(need_id, lambda: services.refuse_terms(response_id, _user(),
