@@ -96,9 +96,17 @@ def register_blueprints(app):
     from .achievements.views import bp as achievements_bp
     from .admin.views import bp as admin_bp
     from .api import bp as api_bp
+    from .brokers.bureau_views import bp as bureau_brokers_bp
+    from .brokers.engagement_views import bp as engagements_bp
+    from .brokers.rating_views import bp as ratings_bp
+    from .brokers.views import bp as brokers_bp
+    from .bureau.supervision_views import bp as supervision_bp
     from .bureau.views import bp as bureau_bp
     from .contracts.bureau_views import bp as bureau_contracts_bp
     from .contracts.views import bp as contracts_bp
+    from .credit.bureau_views import bp as bureau_credit_bp
+    from .credit.complaint_views import bp as complaints_bp
+    from .credit.views import bp as credit_bp
     from .files.views import bp as files_bp
     from .inbox.views import bp as inbox_bp
     from .listings.bureau_views import bp as bureau_listings_bp
@@ -109,11 +117,14 @@ def register_blueprints(app):
     from .needs.bureau_views import bp as bureau_needs_bp
     from .needs.match_views import bp as matches_bp
     from .needs.views import bp as needs_bp
+    from .stats.views import bp as stats_bp
 
     for blueprint in (main_bp, accounts_bp, bureau_bp, admin_bp, inbox_bp, files_bp,
                       achievements_bp, bureau_achievements_bp, contracts_bp,
                       bureau_contracts_bp, listings_bp, bureau_listings_bp, deals_bp,
-                      needs_bp, bureau_needs_bp, matches_bp, messages_bp):
+                      needs_bp, bureau_needs_bp, matches_bp, messages_bp, brokers_bp,
+                      bureau_brokers_bp, engagements_bp, ratings_bp, credit_bp, complaints_bp,
+                      bureau_credit_bp, supervision_bp, stats_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -8,8 +8,9 @@ from .achievements.models import (  # noqa: F401
     IPItem,
 )
 from .audit import AuditEntry  # noqa: F401
+from .brokers.models import BrokerProfile, Engagement, Rating  # noqa: F401
 from .contracts.models import Contract, NonTechnicalItem  # noqa: F401
-from .credit.models import CreditEvent  # noqa: F401
+from .credit.models import BlacklistEntry, Complaint, CreditEvent, CreditScore  # noqa: F401
 from .files.models import StoredFile  # noqa: F401
 from .inbox.models import Notification  # noqa: F401
 from .listings.models import Bid, Deal, Intent, Listing  # noqa: F401

@@ -40,6 +40,8 @@ class Contract(db.Model):
     buyer_entity_type: Mapped[str] = mapped_column(String(30))
     buyer_region: Mapped[str] = mapped_column(String(6))
     broker_name: Mapped[str | None] = mapped_column(String(200))
+    # The verified broker the contract names, when it names one of the market's brokers.
+    broker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     signed_on: Mapped[date | None] = mapped_column(Date)
     valid_from: Mapped[date | None] = mapped_column(Date)
@@ -76,6 +78,7 @@ class Contract(db.Model):
     filer = relationship("Organization", lazy="joined")
     deal = relationship("Deal")
     certified_by = relationship("User", foreign_keys=[certified_by_id])
+    broker = relationship("User", foreign_keys=[broker_id])
     items = relationship("NonTechnicalItem", order_by="NonTechnicalItem.position",
                          cascade="all, delete-orphan", lazy="selectin")
 

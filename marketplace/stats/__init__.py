@@ -1,0 +1,1 @@
+"""Market statistics and plan monitoring (SPEC.md §7)."""
