@@ -3,4 +3,17 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import accounts, achievements, contracts, listings, needs, search, spec  # noqa: E402,F401  (routes register)
+from . import (  # noqa: E402,F401  (routes register)
+    accounts,
+    achievements,
+    brokers,
+    complaints,
+    contracts,
+    credit,
+    engagements,
+    listings,
+    needs,
+    search,
+    spec,
+    stats,
+)

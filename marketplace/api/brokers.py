@@ -1,0 +1,1 @@
+"""API: brokers (API.md; routes register on import)."""

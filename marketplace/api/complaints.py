@@ -1,0 +1,1 @@
+"""API: complaints (API.md; routes register on import)."""

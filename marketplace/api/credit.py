@@ -1,0 +1,1 @@
+"""API: credit (API.md; routes register on import)."""

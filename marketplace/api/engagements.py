@@ -1,0 +1,1 @@
+"""API: engagements (API.md; routes register on import)."""

@@ -1,0 +1,1 @@
+"""API: stats (API.md; routes register on import)."""
