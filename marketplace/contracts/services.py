@@ -16,6 +16,7 @@ from ..accounts.models import Organization, Role, User
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
 from ..codes import ABROAD, ENTITY_TYPES, FIELDS, PARTY_REGIONS, TECH_DOMAINS
+from ..credit.services import record_event
 from ..errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..files.models import StoredFile
@@ -207,11 +208,12 @@ def validate(data: ContractData, filer: Organization):
 
 # --- access ---------------------------------------------------------------------------------------
 
-def _buyer_org_id(record):
-    if not record.buyer_credit_code:
+def _counterparty_org_id(record):
+    """The other party's organisation, when it is one of the market's (by credit code)."""
+    code = record.seller_credit_code if record.is_import else record.buyer_credit_code
+    if not code:
         return None
-    return db.session.scalar(select(Organization.id).where(
-        Organization.credit_code == record.buyer_credit_code))
+    return db.session.scalar(select(Organization.id).where(Organization.credit_code == code))
 
 
 def is_filer(actor, record):
@@ -420,12 +422,24 @@ def _officers():
 
 def _party_users(record):
     org_ids = [record.filer_org_id]
-    other = _buyer_org_id(record) if not record.is_import else db.session.scalar(
-        select(Organization.id).where(Organization.credit_code == record.seller_credit_code))
+    other = _counterparty_org_id(record)
     if other:
         org_ids.append(other)
     return db.session.scalars(select(User).where(User.organization_id.in_(org_ids),
                                                  User.active.is_(True))).all()
+
+
+def _record_credit(record, kind, actor, comment=None):
+    """A credit event for everyone the contract names: the filer, the other party when it is
+    one of the market's organisations, and the market's broker it names."""
+    other = _counterparty_org_id(record)
+    for org_id in dict.fromkeys((record.filer_org_id, other)):
+        if org_id is not None:
+            record_event(kind, org_id=org_id, entity="contract", entity_id=record.id,
+                         actor=actor, comment=comment)
+    if record.broker_id is not None:
+        record_event(kind, broker_id=record.broker_id, entity="contract",
+                     entity_id=record.id, actor=actor, comment=comment)
 
 
 def review_days(record):
@@ -512,10 +526,14 @@ def review(contract_id, decision, actor, comment=None, ground=None, expected_ver
         record.verification_code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
         record.certified_at, record.certified_by_id = moment, actor.id
         _mark_transferred(record, actor)
+        _record_credit(record, "contract_certified", actor)
         message = N_("Contract %(title)s is certified and registered as No. %(number)s.")
     elif decision == "return":
         message = N_("Contract %(title)s was returned for correction: %(comment)s")
     else:
+        if ground == "false":
+            record_event("submission_false", org_id=record.filer_org_id, entity="contract",
+                         entity_id=record.id, actor=actor, comment=comment)
         message = N_("Contract %(title)s was not registered: %(comment)s")
     notify(_party_users(record), message, link=f"/contracts/{record.id}", title=record.title,
            number=record.registration_number or "", comment=comment)
@@ -549,6 +567,10 @@ def revoke(contract_id, actor, ground, comment, expected_version=None):
                expected_version=expected_version, ground=ground)
     record.ground, record.review_comment = ground, comment.strip()
     record.updated_at = clock.now()
+    _record_credit(record, "certificate_revoked", actor, comment.strip())
+    if ground == "false":
+        record_event("submission_false", org_id=record.filer_org_id, entity="contract",
+                     entity_id=record.id, actor=actor, comment=comment.strip())
     notify(_party_users(record), N_("The certification of contract %(title)s was revoked: "
                                     "%(comment)s"), link=f"/contracts/{record.id}",
            title=record.title, comment=comment.strip())

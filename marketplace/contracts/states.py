@@ -88,6 +88,9 @@ REJECTION_GROUNDS = {
     "restrictive": _l("Illegal restrictive clauses"),
     "proofs_missing": _l("Proofs missing"),
     "seals": _l("Seals missing or not matching"),
+    # Not one of the official grounds' names, but the bureau must be able to say it: a refusal
+    # on this ground is a "submission_false" event in the filer's credit record.
+    "false": _l("False or forged materials"),
     "other": _l("Other"),
 }
 REVOCATION_GROUNDS = {

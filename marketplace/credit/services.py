@@ -5,7 +5,9 @@ The formula, shown on the site (/credit):
     score = clamp(BASE + min(sum of positive points, POSITIVE_CAP) + sum of negative points,
                   0, 100)
 counting the events of the last WINDOW_DAYS days; grade A ≥ 85, B ≥ 70, C ≥ 60, D below.
-A participant with no events stands at BASE (grade B)."""
+A participant with no events stands at BASE (grade B). When a rating is changed, its earlier
+event is reversed by a "rating_withdrawn" event of the opposite points, which counts on the
+side (positive or negative) of the event it reverses."""
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -90,14 +92,17 @@ def compute(org_id=None, broker_id=None, now=None):
     """(score, grade, number of events counted) from the events in the window."""
     now = now or clock.now()
     since = now - timedelta(days=WINDOW_DAYS)
+    # A withdrawal nets against the side it reverses, so that changing a rating undoes its
+    # effect exactly even when the positive points are over the cap.
+    withdrawal = CreditEvent.kind == "rating_withdrawn"
+    gain = ((CreditEvent.points > 0) & ~withdrawal) | ((CreditEvent.points < 0) & withdrawal)
     positive, negative, count = db.session.execute(
-        select(func.coalesce(func.sum(case((CreditEvent.points > 0, CreditEvent.points),
-                                           else_=0)), 0),
-               func.coalesce(func.sum(case((CreditEvent.points < 0, CreditEvent.points),
-                                           else_=0)), 0),
+        select(func.coalesce(func.sum(case((gain, CreditEvent.points), else_=0)), 0),
+               func.coalesce(func.sum(case((gain, 0), else_=CreditEvent.points)), 0),
                func.count(CreditEvent.id))
         .where(_events_query(org_id, broker_id), CreditEvent.occurred_at >= since)).one()
-    score = max(0, min(100, BASE + min(int(positive), POSITIVE_CAP) + int(negative)))
+    positive = max(0, min(int(positive), POSITIVE_CAP))
+    score = max(0, min(100, BASE + positive + min(0, int(negative))))
     return score, grade_of(score), count
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 
 from .. import audit, clock, sequences, settings, workdays
 from ..contracts import services as contracts
+from ..credit.services import record_event
 from ..errors import Conflict, NotFound
 from ..extensions import db
 from .models import Deal, Intent
@@ -41,7 +42,19 @@ def _new_deal(actor, moment, **fields):
     db.session.flush()
     audit.record("deal", deal.id, "create", actor, listing_id=deal.listing_id,
                  need_id=deal.need_id, price=str(deal.price), certificate_number=certificate)
+    _record_credit(deal, actor)
     return deal
+
+
+def _record_credit(deal, actor):
+    """A completed deal counts in the credit of the seller, the buyer and each broker on it."""
+    for org_id in (deal.seller_org_id, deal.buyer_org_id):
+        record_event("deal_completed", org_id=org_id, entity="deal", entity_id=deal.id,
+                     actor=actor)
+    for broker_id in dict.fromkeys((deal.seller_broker_id, deal.buyer_broker_id)):
+        if broker_id is not None:
+            record_event("deal_completed", broker_id=broker_id, entity="deal",
+                         entity_id=deal.id, actor=actor)
 
 
 def make_deal(record, actor):

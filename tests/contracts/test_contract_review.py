@@ -45,7 +45,7 @@ def test_a_return_needs_a_comment(market, client, officer_token, comment):
 
 @pytest.mark.parametrize(("comment", "ground", "fields"), [
     (None, "unclear", {"comment"}), ("合同标的不明确。", None, {"ground"}),
-    ("", None, {"comment", "ground"}), ("合同标的不明确。", "false", {"ground"}),
+    ("", None, {"comment", "ground"}), ("合同标的不明确。", "duplicate", {"ground"}),
     ("合同标的不明确。", "", {"ground"})])
 def test_a_rejection_needs_a_comment_and_an_official_ground(market, client, officer_token,
                                                           comment, ground, fields):
@@ -70,7 +70,7 @@ def test_each_official_ground_rejects(market, client, officer_token, ground):
 def test_the_official_grounds_are_spec_md_s():
     assert list(REJECTION_GROUNDS) == ["invalid", "not_technology", "unclear",
                                        "approval_missing", "title_mismatch", "restrictive",
-                                       "proofs_missing", "seals", "other"]
+                                       "proofs_missing", "seals", "false", "other"]
     assert list(REVOCATION_GROUNDS) == ["false", "duplicate", "invalidated"]
 
 
