@@ -26,6 +26,7 @@ class SettingDef:
     minimum: object = None
     maximum: object = None
     pattern_digits: int | None = None  # a str of exactly this many digits
+    choices: dict | None = None  # a str that must be one of these keys (value: its label)
 
 
 DEFINITIONS = [
@@ -51,6 +52,18 @@ DEFINITIONS = [
                int, 5, 1, 60),
     SettingDef("plan_growth_target", _l("Plan target: yearly growth of contract turnover (%)"),
                Decimal, Decimal("10"), Decimal("0"), Decimal("1000")),
+    # The plan (吕政发〔2014〕22号) gives these no figure: 0 means none is set.
+    SettingDef("plan_conversion_target", _l("Plan target: achievement conversion rate (%), the "
+               "national average the plan asks to reach (0: not set)"),
+               Decimal, Decimal("0"), Decimal("0"), Decimal("100")),
+    SettingDef("plan_transfers_target", _l("Plan target: major achievements transferred in the "
+               "city each year (the plan says “several”; 0: not set)"), int, 0, 0, 100000),
+    SettingDef("conversion_rate_formula", _l("Formula of the achievement conversion rate"),
+               str, "period_registered", choices={
+                   "period_registered": _l("Transferred in the period ÷ registered in the "
+                                           "period"),
+                   "period_listed": _l("Transferred in the period ÷ listed in the period"),
+                   "cumulative": _l("Transferred to date ÷ registered to date")}),
 ]
 BY_KEY = {d.key: d for d in DEFINITIONS}
 
@@ -84,6 +97,8 @@ def all_values():
 def _parse(definition, text):
     text = (text or "").strip()
     if definition.kind is str:
+        if definition.choices is not None and text not in definition.choices:
+            raise ValueError(_l("Choose one of the listed values."))
         if definition.pattern_digits and not (
                 text.isdigit() and len(text) == definition.pattern_digits):
             raise ValueError(_l("Enter exactly %(n)d digits.", n=definition.pattern_digits))

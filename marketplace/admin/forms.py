@@ -23,12 +23,15 @@ class CalendarDayForm(FlaskForm):
 
 
 def settings_form(definitions, values, formdata=None):
-    """A form with one text field per setting, pre-filled with the current values."""
+    """A form with one field per setting (a text field, or a list for a setting with choices),
+    pre-filled with the current values."""
     class SettingsForm(FlaskForm):
         pass
 
     for definition in definitions:
-        setattr(SettingsForm, definition.key, StringField(definition.label))
+        setattr(SettingsForm, definition.key, SelectField(
+            definition.label, choices=list(definition.choices.items()))
+            if definition.choices else StringField(definition.label))
     form = SettingsForm(formdata=formdata) if formdata is not None else SettingsForm(
         data={k: str(v) for k, v in values.items()})
     return form
