@@ -89,7 +89,7 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form
 
-    q = StringField(_l("Search"), description=_l("Name, title, employer or introduction"))
+    q = StringField(_l("Search"))
     level = _select(_l("Qualification level"), _blank(_l("All levels")) + list(LEVELS.items()))
     field = _select(_l("Field"), _blank(_l("All fields")) + list(FIELDS.items()))
     region = _select(_l("Region"), _blank(_l("All regions")) + list(COUNTIES.items())
