@@ -1,11 +1,15 @@
 """The statistics page's period chooser and the bureau's monthly report chooser (GET forms)."""
+from datetime import date
+
+from flask_babel import LazyString, format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 
 def _months():
-    return [(str(m), _l("Month %(n)d", n=m)) for m in range(1, 13)]
+    """The months by name in the reader's language (一月 …, January …)."""
+    return [(str(m), LazyString(format_date, date(2000, m, 1), "LLLL")) for m in range(1, 13)]
 
 
 class PeriodForm(FlaskForm):

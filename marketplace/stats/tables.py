@@ -37,6 +37,11 @@ def in_unit(amount):
     return (Decimal(amount) / divisor).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+def amount_text(amount):
+    """An amount with its unit, as the tables show it: "143.46 万元", "1,434,567.89 yuan"."""
+    return f"{Cell(in_unit(amount), 'amount').text} {unit()}"
+
+
 @dataclass
 class Cell:
     value: object

@@ -17,6 +17,7 @@ from . import periods, services
 from .dimensions import DIMENSIONS
 from .forms import PeriodForm, ReportForm, with_years
 from .page import StatsPage, years_with_data
+from .tables import amount_text
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
@@ -56,7 +57,8 @@ def index():
         with_years(form, years_with_data())
     page = StatsPage(period, filters, officer=_is_officer())
     return render_template("stats/index.html", form=form, page=page, messages=None,
-                           report_form=_report_form() if _is_bureau() else None)
+                           report_form=_report_form() if _is_bureau() else None,
+                           amount=amount_text)
 
 
 def _csv(table, filename):
@@ -86,7 +88,7 @@ def contracts():
                           error_out=False)
     return render_template("stats/contracts.html", listing=listing, period=period,
                            filters=filters, dimensions=DIMENSIONS,
-                           totals=services.summary(period, filters),
+                           totals=services.summary(period, filters), amount=amount_text,
                            back=url_for(".index", **period.args(), **filters))
 
 

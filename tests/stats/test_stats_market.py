@@ -151,7 +151,7 @@ def test_verified_brokers_and_their_deals(app, client, stats):
     assert [row[2:] for row in table[1:]] == [["2", "1,500,000.00", "2"],
                                                ["1", "200,000.00", "1"]]
     assert page_links(html, "brokers")[1] == [f"/brokers/{p1}"]
-    assert "2 verified brokers. In this period they brokered 3 deals worth ¥1,700,000.00." \
+    assert "2 verified brokers. In this period they brokered 3 deals worth 1,700,000.00 yuan." \
         in " ".join(html.split())
 
 

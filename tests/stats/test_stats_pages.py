@@ -1,5 +1,6 @@
 """The statistics page in both languages, its CSV files, the API beside it, the drill-downs
 and the bureau's pages behind the numbers."""
+import re
 from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
@@ -168,6 +169,9 @@ def test_the_bureau_follows_a_count_to_the_contracts_behind_it(client, login, st
     numbers = [r["registration_number"] for r in rows if r["status"] == "certified"
                and r["contract_type"] == "transfer" and local_date(r).year == 2026]
     assert len(numbers) == count and all(n in listing for n in numbers)
+    zh = text(get(client, count_link + "&lang=zh"))
+    amounts = re.findall(r">([\d,]+\.\d+) 万元<", zh)
+    assert len(amounts) == 2 * count and all(re.fullmatch(r"[\d,]+\.\d\d", a) for a in amounts)
 
 
 @pytest.mark.parametrize(("role", "status"), [
