@@ -50,6 +50,8 @@ DEFINITIONS = [
                _l("Working days for both sides to confirm an awarded deal"), int, 5, 1, 60),
     SettingDef("deal_announcement_days", _l("Working days a deal is announced publicly"),
                int, 5, 1, 60),
+    SettingDef("complaint_decision_days",
+               _l("Working days for the bureau to decide a complaint"), int, 30, 1, 180),
     SettingDef("plan_growth_target", _l("Plan target: yearly growth of contract turnover (%)"),
                Decimal, Decimal("10"), Decimal("0"), Decimal("1000")),
     # The plan (吕政发〔2014〕22号) gives these no figure: 0 means none is set.

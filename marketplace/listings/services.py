@@ -13,6 +13,7 @@ from .. import audit, clock, settings
 from ..accounts.models import Organization, Role, User
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
+from ..credit.blacklist import ensure_allowed
 from ..errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..inbox.services import N_, notify
@@ -280,6 +281,7 @@ def create(data: ListingData, actor) -> Listing:
     if getattr(actor, "role", None) != Role.INSTITUTE or actor.organization_id is None:
         raise PermissionDenied(_l("Only research institutes and universities list their "
                                   "achievements."))
+    ensure_allowed("list", org_id=actor.organization_id)
     validate(data, actor.organization_id)
     moment = clock.now()
     record = Listing(seller_org_id=actor.organization_id, created_by_id=actor.id,
@@ -305,6 +307,7 @@ def update(listing_id, data: ListingData, actor) -> Listing:
 
 def submit(listing_id, actor, expected_version=None):
     record = _seller_record(listing_id, actor)
+    ensure_allowed("list", org_id=record.seller_org_id)
     WORKFLOW.check(record, "submit", actor, expected_version)
     # The rules again: a setting may have changed, the achievement may have been revoked.
     validate(data_of(record), record.seller_org_id, record)
@@ -380,6 +383,7 @@ def change(listing_id, data: ListingData, actor, expected_version=None):
     terms the buyer answered stay as they were."""
     record = _seller_record(listing_id, actor, CHANGEABLE,
                             _l("Only an announced or listed listing can be changed this way."))
+    ensure_allowed("list", org_id=record.seller_org_id)
     if record.intents_count:
         raise Conflict(_l("A buyer has registered an intent: the terms can no longer be "
                           "changed."))
@@ -402,8 +406,10 @@ def change(listing_id, data: ListingData, actor, expected_version=None):
 def renew(listing_id, actor, expected_version=None):
     """Once, the seller extends a listed listing by another listing period."""
     record = load(listing_id, actor)
-    if is_seller(actor, record) and record.renewed:  # the guard's 403 is for other people
-        raise Conflict(_l("The listing has already been renewed once."))
+    if is_seller(actor, record):
+        ensure_allowed("list", org_id=record.seller_org_id)
+        if record.renewed:  # the guard's 403 is for other people
+            raise Conflict(_l("The listing has already been renewed once."))
     transition(WORKFLOW, record, "renew", actor, expected_version=expected_version)
     record.renewed = True
     record.listing_ends_at += timedelta(days=record.listing_days)
@@ -491,12 +497,23 @@ def terminate(listing_id, actor, comment, expected_version=None):
 def end_for_revoked_achievement(achievement, actor, comment):
     """A revoked registration terminates the achievement's running listings (the achievements
     service calls this in its transaction). Drafts stay: they can no longer be submitted."""
+    _end_running(Listing.achievement_id == achievement.id, actor, comment,
+                 cause="achievement_revoked")
+
+
+def end_for_sanction(org_id, actor, comment, complaint_id):
+    """An upheld complaint takes the organisation's listings off the market: the running ones
+    are terminated (the complaints service calls this in its transaction)."""
+    _end_running(Listing.seller_org_id == org_id, actor, comment, cause="complaint",
+                 complaint_id=complaint_id)
+
+
+def _end_running(condition, actor, comment, **data):
     for record in db.session.scalars(select(Listing).where(
-            Listing.achievement_id == achievement.id, Listing.status.in_(LIVE))).all():
+            condition, Listing.status.in_(LIVE)).order_by(Listing.id)).all():
         if WORKFLOW.target(record, "terminate") is None:
             continue
-        transition(WORKFLOW, record, "terminate", actor, comment,
-                   cause="achievement_revoked")
+        transition(WORKFLOW, record, "terminate", actor, comment, **data)
         record.next_move_at = None
         record.end_comment, record.updated_at = comment, clock.now()
         notify(_interested(record), N_("Listing %(title)s was terminated by the bureau: "
@@ -513,6 +530,7 @@ def register_intent(listing_id, actor, statement, offered_price=None, broker_id=
     record = load(listing_id, actor)
     if getattr(actor, "role", None) != Role.ENTERPRISE or actor.organization is None:
         raise PermissionDenied(_l("Only enterprises register an intent to buy."))
+    ensure_allowed("intent", org_id=actor.organization_id)
     if record.status not in TAKES_INTENTS:
         raise Conflict(_l("This listing does not take intents now."))
     if actor.organization_id == record.seller_org_id:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from .. import audit, clock, market, settings, workdays
 from ..accounts.models import Role
+from ..credit.blacklist import ensure_allowed
 from ..credit.services import record_event
 from ..errors import Conflict, FieldErrors, PermissionDenied, ValidationFailed
 from ..extensions import db
@@ -216,6 +217,7 @@ def place_bid(listing_id, amount, actor):
     # enterprise learns that bidding is closed before whether it would have qualified.
     if getattr(actor, "role", None) != Role.ENTERPRISE:
         raise PermissionDenied(_l("Only buyers whose intent qualified may bid."))
+    ensure_allowed("bid", org_id=actor.organization_id)
     if record.status != S.BIDDING:
         raise Conflict(_l("Bidding is not open on this listing."))
     intent = qualified_intent(record, actor)

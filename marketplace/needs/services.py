@@ -14,6 +14,7 @@ from ..accounts.models import Role, User
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
 from ..codes import FIELDS
+from ..credit.blacklist import ensure_allowed
 from ..errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..inbox.services import N_, notify
@@ -394,6 +395,9 @@ def respond(need_id, actor, message, listing_id=None, achievement_id=None):
     if getattr(actor, "role", None) not in (Role.INSTITUTE, Role.BROKER) or (
             actor.role == Role.INSTITUTE and actor.organization_id is None):
         raise PermissionDenied(_l("Institutes and technology brokers respond to needs."))
+    if actor.role == Role.BROKER:
+        ensure_allowed("respond", broker_id=actor.id)
+    ensure_allowed("respond", org_id=actor.organization_id)
     if record.status != S.PUBLISHED:
         raise Conflict(_l("This need does not take responses now."))
     errors = FieldErrors()

@@ -373,6 +373,7 @@ def test_the_openapi_document_covers_every_listing_route(app, client):
         "decline")}
     expected |= {(f"/listings/{{listing_id}}/intents/{{intent_id}}/{action}", "post")
                  for action in ("withdraw", "disqualify", "decline")}
+    expected |= {("/deals/{deal_id}/complaints", "post")}  # the credit capability's
     assert expected == routes
     schemas = spec["components"]["schemas"]
 
