@@ -13,9 +13,12 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from . import clock
+from . import audit, clock
 from .accounts.models import Role, User
 from .achievements.models import Achievement
+from .brokers import engagements
+from .brokers.models import BrokerProfile, Engagement
+from .brokers.states import BrokerStatus
 from .contracts import services as contracts
 from .demo_achievements import ACHIEVEMENTS, _pdf
 from .demo_contracts import market_time
@@ -120,7 +123,8 @@ STORIES = [
         asking_price="1500000", reserve_price="1000000", bid_increment="20000",
         announcement_days=15, listing_days=60, bidding_days=5,
         buyer_conditions="从事涂料或换热设备生产的企业，具备涂料生产线及环评批复。"),
-        steps=[(26, "09:00", "create"), (26, "09:30", "submit"), (24, "09:00", "approve"),
+        steps=[(26, "09:00", "create"), (26, "11:00", "accept_broker", "broker"),
+               (26, "09:30", "submit"), (24, "09:00", "approve"),
                (20, "10:00", "intent", "fenjiu"), (18, "14:00", "intent", "xiaoyicoal"),
                (9, "09:01", "tick"),
                (8, "10:00", "bid", "xiaoyicoal", "1000000"),
@@ -137,8 +141,10 @@ STORIES = [
         bid_increment="50000", announcement_days=15, listing_days=60, bidding_days=10,
         buyer_conditions="具有煤层气勘查开采区块或合作区块的企业；具备水平井钻完井施工能力；"
                          "近三年无重大安全生产事故。"),
-        steps=[(18, "09:00", "create"), (18, "09:30", "submit"), (16, "10:00", "approve"),
+        steps=[(18, "09:00", "create"), (18, "09:30", "submit"),
+               (18, "15:00", "accept_broker", "broker"), (16, "10:00", "approve"),
                (12, "14:30", "intent", "xiaoyicoal", "2500000", "broker2", "20000"),
+               (12, "17:10", "accept_broker", "broker2"),
                (9, "10:15", "intent", "fenjiu"),
                (1, "10:01", "tick"),  # bidding is open for ten days
                (1, "11:00", "bid", "xiaoyicoal", "2400000"),
@@ -279,6 +285,11 @@ class _Demo:
                 listing_id, self.user(buyer),
                 STATEMENTS[(buyer, story["achievement"])], offered,
                 self.user_ids[broker] if broker else None, commission)
+        elif action == "accept_broker":  # the broker named on the listing or intent accepts
+            broker = self.user(args[0])
+            engagements.accept(db.session.scalar(select(Engagement.id).where(
+                Engagement.broker_id == broker.id, Engagement.subject == "listing",
+                Engagement.subject_id == listing_id, Engagement.status == "invited")), broker)
         elif action == "tick":
             if not trading.advance_if_due(listing_id):
                 raise RuntimeError(f"demo listing {story['key']}: nothing was due")
@@ -320,9 +331,42 @@ class _Demo:
         contracts.attach_signed_copy(record.id, _pdf("signed-contract.pdf"), seller)
 
 
+# The demo brokers' profiles, verified by the bureau before the listings (the broker demo
+# adds what else a profile shows).
+BROKERS = {
+    "broker": dict(real_name="陈立新", level="intermediate", filing_number="JJR14000020230117",
+                   professional_title="高级工程师", fields=["coal", "materials"],
+                   regions=["141100", "140000"], services=["matching", "negotiation"],
+                   years_of_practice=9),
+    "broker2": dict(real_name="郭晓燕", level="junior", fields=["nev", "environment"],
+                    regions=["141100"], services=["matching", "contract"],
+                    years_of_practice=3),
+}
+
+
+def verify_brokers(bureau, moment):
+    """The demo brokers' profiles, filed and verified at `moment` (once)."""
+    with market_time(moment):
+        for username, fields in BROKERS.items():
+            user = db.session.scalar(select(User).where(User.username == username))
+            if user is None or engagements.profile_of(user.id) is not None:
+                continue
+            profile = BrokerProfile(user_id=user.id, status=BrokerStatus.VERIFIED,
+                                    submitted_at=moment, verified_at=moment,
+                                    verified_by_id=bureau.id, created_at=moment,
+                                    updated_at=moment, bio="", **fields)
+            db.session.add(profile)
+            db.session.flush()
+            audit.record("broker", profile.id, "create", user, to_state="pending")
+            audit.record("broker", profile.id, "verify", bureau, from_state="pending",
+                         to_state="verified")
+        db.session.commit()
+
+
 def load_listings(bureau, now=None):
     """Create the demo listings; returns {story key: listing id}."""
     demo = _Demo(bureau, now or clock.now())
+    verify_brokers(bureau, demo.now - timedelta(days=230))
     steps = []
     for story in STORIES:
         for days_ago, hhmm, action, *args in story["steps"]:

@@ -103,3 +103,20 @@ def make_file(uploader, content=PDF, filename="evidence.pdf", **attach):
     record = save_upload(FileStorage(io.BytesIO(content), filename=filename), uploader,
                          **attach)
     return _loaded(record)
+
+
+def make_broker_profile(user, status="verified", real_name=None, level="junior", **fields):
+    """The broker profile of `user` (a broker user), in `status`, written directly: only a
+    verified broker can be engaged (the profile workflow itself is tested with the brokers)."""
+    from marketplace.brokers.models import BrokerProfile
+    from marketplace.brokers.states import BrokerStatus
+
+    moment = clock.now()
+    profile = BrokerProfile(
+        user_id=user.id, real_name=real_name or f"经纪人{next(_serial)}", level=level,
+        fields=fields.pop("fields", ["coal"]), regions=fields.pop("regions", ["141102"]),
+        services=fields.pop("services", ["matching"]), bio=fields.pop("bio", ""),
+        status=BrokerStatus(status), submitted_at=moment, created_at=moment,
+        updated_at=moment, verified_at=moment if status == "verified" else None, **fields)
+    db.session.add(profile)
+    return _loaded(profile)

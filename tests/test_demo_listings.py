@@ -14,6 +14,7 @@ from marketplace import clock as market_clock
 from marketplace import market as market_jobs
 from marketplace.accounts import models as account_models
 from marketplace.accounts.models import User
+from marketplace.brokers import engagements
 from marketplace.contracts.models import Contract
 from marketplace.demo import DEMO_PASSWORD
 from marketplace.extensions import db
@@ -83,10 +84,14 @@ def test_every_state_is_there_nothing_is_due_and_the_open_ones_are_indexed(demo,
         entry = audit.history("listing", declined.id)[-1]
         assert entry.data["side"] == "buyer" and declined.end_reason and entry.comment
         assert declined.agreed_price == declined.best_bid_amount
-        # A broker acts for one seller.
+        # A broker acts for one seller: a verified broker, whose engagement it accepted.
         broker = db.session.scalar(select(User).where(User.username == "broker"))
+        assert engagements.is_verified_broker(broker)
         assert db.session.scalar(select(func.count()).select_from(Listing).where(
             Listing.seller_broker_id == broker.id)) >= 1
+        assert all(engagements.is_engaged(broker, "listing", listing_id)
+                   for listing_id in db.session.scalars(select(Listing.id).where(
+                       Listing.seller_broker_id == broker.id)))
     # The market's tick has nothing to do right after seeding.
     with demo.app_context():
         assert market_jobs.tick()["listing periods"] == 0
@@ -168,7 +173,8 @@ def test_the_bidding_round_is_open_and_the_deals_have_their_papers(demo, api):
         # The recent deal is still announced publicly, and names the seller's broker.
         assert deals.is_announced(recent, today) and not deals.is_announced(old, today)
         assert recent.seller_broker_id is not None
-        assert recent.contract.broker_name == recent.seller_broker.username
+        assert recent.contract.broker_id == recent.seller_broker_id
+        assert recent.contract.broker_name == engagements.display_name(recent.seller_broker)
         recent_id, old_id = recent.id, old.id
         assert db.session.scalar(select(func.count()).select_from(Contract).where(
             Contract.deal_id.in_(select(Deal.id).where(Deal.listing_id.is_not(None))))) == 2

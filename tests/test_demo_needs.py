@@ -12,6 +12,7 @@ from marketplace import clock as market_clock
 from marketplace import market as market_jobs
 from marketplace.accounts import models as account_models
 from marketplace.accounts.models import Organization, Role, User
+from marketplace.brokers import engagements
 from marketplace.contracts import services as contracts
 from marketplace.demo import DEMO_PASSWORD
 from marketplace.extensions import db
@@ -96,6 +97,7 @@ def test_every_need_and_response_state_is_there_and_nothing_is_due(demo, runner)
                 if response.listing_id:
                     listing = db.session.get(Listing, response.listing_id)
                     assert listing.seller_broker_id == responder.id
+                    assert engagements.is_engaged(responder, "listing", listing.id, "seller")
             else:
                 assert response.seller_org_id == responder.organization_id
             if response.status == "declined":

@@ -64,6 +64,7 @@ def listing_case(market):
     p["colleague_b"] = market.member_of(p["buyer_b"].organization_id, "enterprise")
     p["listing_id"] = market.listing(seller, "announced", seller_broker_id=p["seller_broker"].id)
     market.run(lambda u: _intent(p["listing_id"], u, p["broker_a"].id), p["buyer_a"])
+    market.accept_engagement(p["broker_a"].id, "listing", p["listing_id"])  # buyer A's broker
     market.intent(p["listing_id"], p["buyer_b"])
     return p
 

@@ -55,7 +55,13 @@ class ContractForm(FlaskForm):
     buyer_credit_code = StringField(_l("Unified social credit code"))
     buyer_entity_type = _select(_l("Entity type"), ENTITY_TYPES)
     buyer_region = _select(_l("County, province or abroad"), PARTY_REGIONS)
-    broker_name = StringField(_l("Technology broker or intermediary (optional)"))
+    broker_id = SelectField(_l("The market's technology broker (optional)"), choices=[],
+                            validate_choice=False, description=_l(
+                                "A verified broker of the market; its real name is written "
+                                "on the contract."))
+    broker_name = StringField(_l("Technology broker or intermediary (optional)"),
+                              description=_l("Or the name of an intermediary or broker who "
+                                             "is not on the market."))
     signed_on = DateField(_l("Signed on"), validators=[Optional()])
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
     valid_to = DateField(_l("Valid until"), validators=[Optional()])

@@ -74,6 +74,7 @@ class ContractData:
     seller: PartyData = dataclasses.field(default_factory=PartyData)
     buyer: PartyData = dataclasses.field(default_factory=PartyData)
     broker_name: str | None = None
+    broker_id: int | None = None  # a verified broker of the market (its name is broker_name)
     signed_on: date | None = None
     valid_from: date | None = None
     valid_to: date | None = None
@@ -94,7 +95,7 @@ class ContractData:
 
 SIMPLE_FIELDS = ("contract_type", "subtype", "title", "is_import", "broker_name", "signed_on",
                  "valid_from", "valid_to", "tech_domain", "field", "ip_kind", "ip_numbers",
-                 "plan_category", "payment_method", "achievement_id", "deal_id")
+                 "plan_category", "payment_method", "achievement_id", "deal_id", "broker_id")
 AMOUNT_FIELDS = ("total_amount", "technology_amount", "expected_investment", "expected_output")
 
 
@@ -121,9 +122,12 @@ def _party(errors, prefix, party: PartyData):
     party.credit_code = code or None
 
 
-def validate(data: ContractData, filer: Organization):
-    """Every rule of a contract's fields; returns the amounts as Decimals."""
+def validate(data: ContractData, filer: Organization, named_broker_id=None):
+    """Every rule of a contract's fields; returns the amounts as Decimals. A broker of the
+    market named by `broker_id` gives `broker_name` (its real name); it must be verified
+    unless it is the one already named (`named_broker_id`)."""
     errors = FieldErrors()
+    _named_broker(errors, data, named_broker_id)
     today = clock.today()
     if data.contract_type not in TYPES:
         errors.add("contract_type", _l("Choose the type of contract."))
@@ -206,6 +210,19 @@ def validate(data: ContractData, filer: Organization):
     data.expected_investment, data.expected_output = investment, output
 
 
+def _named_broker(errors, data, named_broker_id):
+    from ..brokers.engagements import display_name, is_verified_broker
+
+    if data.broker_id in (None, ""):
+        data.broker_id = None
+        return
+    user = db.session.get(User, data.broker_id) if str(data.broker_id).isdigit() else None
+    if user is None or (user.id != named_broker_id and not is_verified_broker(user)):
+        errors.add("broker_id", _l("Choose one of the market's verified technology brokers."))
+        return
+    data.broker_id, data.broker_name = user.id, display_name(user)
+
+
 # --- access ---------------------------------------------------------------------------------------
 
 def _counterparty_org_id(record):
@@ -231,9 +248,18 @@ def is_party(actor, record):
     return bool(counterpart) and org is not None and org.credit_code == counterpart
 
 
+def is_broker_of(actor, record):
+    """The market's broker the contract names, or a broker on the deal it comes from."""
+    if getattr(actor, "role", None) != Role.BROKER:
+        return False
+    deal = db.session.get(Deal, record.deal_id) if record.deal_id else None
+    return actor.id == record.broker_id or (
+        deal is not None and actor.id in (deal.seller_broker_id, deal.buyer_broker_id))
+
+
 def may_view(actor, record):
-    return is_party(actor, record) or bool(actor is not None and getattr(actor, "is_officer",
-                                                                         False))
+    return is_party(actor, record) or is_broker_of(actor, record) or bool(
+        actor is not None and getattr(actor, "is_officer", False))
 
 
 def get_visible(contract_id, actor) -> Contract:
@@ -314,7 +340,7 @@ def create(data: ContractData, actor) -> Contract:
 
 def update(contract_id, data: ContractData, actor) -> Contract:
     record = _editable(contract_id, actor)
-    validate(data, actor.organization)
+    validate(data, actor.organization, record.broker_id)
     old_amounts = (record.total_amount, record.technology_amount)
     _apply(record, data)
     record.updated_at = clock.now()
@@ -385,20 +411,24 @@ def draft_from_deal(deal, actor):
     from the transfer mode, the parties, the price, the achievement (or the need) and its IP.
     Dates, the technology domain and the payment method are the seller's to complete
     (checked at submission)."""
+    from ..brokers.engagements import display_name
+
     achievement = deal.achievement
     subject = achievement or deal.need
     contract_type = MODE_TYPES[deal.transfer_mode]
     ip_items = list(achievement.ip_items) if achievement else []
     with force_locale("zh"):  # contract titles are written in Chinese
         title = f"{subject.title}{TYPES[contract_type]}合同"[:200]
-    brokers = [u.username for u in (deal.seller_broker, deal.buyer_broker) if u is not None]
+    # The market's broker it names: the seller's, else the buyer's (its real name).
+    broker = deal.seller_broker or deal.buyer_broker
     moment = clock.now()
     record = Contract(
         filer_org_id=deal.seller_org_id, created_by_id=actor.id, deal_id=deal.id,
         achievement_id=deal.achievement_id, contract_type=contract_type,
         subtype=_subtype(contract_type, deal.transfer_mode, ip_items[0] if ip_items else None),
         title=title,
-        broker_name="、".join(brokers) or None,
+        broker_id=broker.id if broker else None,
+        broker_name=display_name(broker) if broker else None,
         tech_domain=FIELD_DOMAINS.get(subject.field), field=subject.field,
         ip_kind=ip_items[0].type if ip_items else "none",
         ip_numbers=", ".join(i.number for i in ip_items) or None,

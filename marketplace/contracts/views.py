@@ -9,6 +9,7 @@ from ..accounts.models import Role
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
 from ..auth import roles_required
+from ..brokers import engagements
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import apply_errors, flash_errors
@@ -19,6 +20,8 @@ from .models import Contract
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 PARTY_ROLES = (Role.INSTITUTE, Role.ENTERPRISE)
+# Ids chosen in selects (converted here), and the deal (never from the form).
+OWN_FIELDS = ("achievement_id", "broker_id", "deal_id")
 
 
 @bp.get("")
@@ -36,12 +39,17 @@ def index():
                            is_overdue=services.is_overdue)
 
 
-def _achievement_choices(form):
+def _achievement_choices(form, record=None):
     rows = db.session.scalars(select(Achievement).where(
         Achievement.owner_org_id == current_user.organization_id,
         Achievement.status == AchievementStatus.REGISTERED).order_by(Achievement.title)).all()
     form.achievement_id.choices = [("", _("None"))] + [
         (str(a.id), f"{a.registration_number} {a.title}") for a in rows]
+    # The verified brokers, and the one the contract names even if it is no longer one.
+    brokers = [(str(user_id), label) for user_id, label in engagements.broker_choices()]
+    if record is not None and record.broker_id and str(record.broker_id) not in dict(brokers):
+        brokers.append((str(record.broker_id), record.broker_name or ""))
+    form.broker_id.choices = [("", _("None"))] + brokers
 
 
 def _rows(entries, *names):
@@ -52,10 +60,11 @@ def _rows(entries, *names):
 def _data_from(form):
     data = services.ContractData(**{
         name: getattr(form, name).data for name in services.SIMPLE_FIELDS
-        if name not in ("achievement_id", "deal_id")})
+        if name not in OWN_FIELDS})
     data.field = data.field or None
-    data.achievement_id = int(form.achievement_id.data) if (
-        form.achievement_id.data or "").isdigit() else None
+    for name in OWN_FIELDS[:2]:
+        value = getattr(form, name).data or ""
+        setattr(data, name, int(value) if value.isdigit() else None)
     for side in ("seller", "buyer"):
         setattr(data, side, services.PartyData(
             *(getattr(form, f"{side}_{n}").data or "" for n in
@@ -83,9 +92,10 @@ def _errors_onto(form, exc):
 def _fill(form, record):
     data = services.data_of(record)
     for name in services.SIMPLE_FIELDS + services.AMOUNT_FIELDS:
-        if name not in ("achievement_id", "deal_id"):
+        if name not in OWN_FIELDS:
             getattr(form, name).data = getattr(data, name)
     form.achievement_id.data = str(record.achievement_id or "")
+    form.broker_id.data = str(record.broker_id or "")
     for side in ("seller", "buyer"):
         party = getattr(data, side)
         for n in ("name", "credit_code", "entity_type", "region"):
@@ -133,7 +143,7 @@ def edit(contract_id):
         flash(_("Only a draft or a returned contract can be changed."), "warning")
         return redirect(url_for("contracts.detail", contract_id=record.id))
     form = ContractForm()
-    _achievement_choices(form)
+    _achievement_choices(form, record)
     messages = None
     if request.method == "GET":
         _fill(form, record)

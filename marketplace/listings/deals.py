@@ -6,11 +6,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from .. import audit, clock, sequences, settings, workdays
+from ..brokers import engagements
 from ..contracts import services as contracts
 from ..credit.services import record_event
 from ..errors import Conflict, NotFound
 from ..extensions import db
-from .models import Deal, Intent
+from .models import Deal
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CONFIRMATION_DIGITS = 10  # year + 6-digit serial
@@ -58,19 +59,18 @@ def _record_credit(deal, actor):
 
 
 def make_deal(record, actor):
-    """The deal of a listing both sides confirmed, and the draft contract for the seller."""
-    buyer_intent = db.session.scalar(select(Intent).where(
-        Intent.listing_id == record.id, Intent.org_id == record.buyer_org_id))
+    """The deal of a listing both sides confirmed, and the draft contract for the seller.
+    The brokers on it are those whose engagement by the seller or by the winning buyer is
+    accepted; the engagements of the buyers who did not win end."""
     deal = _new_deal(
         actor, clock.now(), listing_id=record.id, achievement_id=record.achievement_id,
         seller_org_id=record.seller_org_id, buyer_org_id=record.buyer_org_id,
         transfer_mode=record.transfer_mode, price=record.agreed_price,
-        seller_broker_id=record.seller_broker_id,
-        seller_broker_commission=record.seller_broker_commission,
-        buyer_broker_id=buyer_intent.broker_id if buyer_intent else None,
-        buyer_broker_commission=buyer_intent.broker_commission if buyer_intent else None,
+        **engagements.deal_brokers(listing=record, buyer_org_id=record.buyer_org_id),
         seller_confirmed_at=record.seller_confirmed_at,
         buyer_confirmed_at=record.buyer_confirmed_at)
+    engagements.close_open("listing", record.id, actor, side="buyer",
+                           except_principal=record.buyer_org_id)
     seller_user = actor if actor.organization_id == record.seller_org_id else \
         record.created_by
     contracts.draft_from_deal(deal, seller_user)
@@ -79,17 +79,14 @@ def make_deal(record, actor):
 
 def make_deal_from_response(need, response, actor):
     """The deal of a need's response whose terms the seller side confirmed (`actor`)."""
-    from ..accounts.models import Role
-
     moment = clock.now()
     listing = response.listing
-    broker = response.user if response.user.role == Role.BROKER else None
     deal = _new_deal(
         actor, moment, need_id=need.id, response_id=response.id,
         achievement_id=response.achievement_id or (listing.achievement_id if listing else None),
         seller_org_id=response.seller_org_id, buyer_org_id=need.org_id,
         transfer_mode=response.agreed_mode, price=response.agreed_price,
-        seller_broker_id=broker.id if broker else None,
+        **engagements.deal_brokers(need=need, response=response),
         seller_confirmed_at=moment, buyer_confirmed_at=response.accepted_at)
     contracts.draft_from_deal(deal, actor)
     return deal

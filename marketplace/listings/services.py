@@ -13,6 +13,7 @@ from .. import audit, clock, settings
 from ..accounts.models import Organization, Role, User
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
+from ..brokers import engagements
 from ..credit.blacklist import ensure_allowed
 from ..errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
@@ -98,23 +99,24 @@ def _names_a_party(text):
 
 
 def broker_choices():
-    """The broker accounts a party may name (the brokers issue narrows this to verified
-    profiles)."""
-    return db.session.scalars(select(User).where(User.role == Role.BROKER,
-                                                 User.active.is_(True))
-                              .order_by(User.username)).all()
+    """(user id, "real name — level") of the brokers a party may name: verified, not on the
+    blacklist (whether the other side employs one is checked when it is named)."""
+    return engagements.broker_choices()
 
 
-def _broker(errors, name, broker_id, commission_name, commission):
+def _broker(errors, name, broker_id, commission_name, commission, record=None, side="seller"):
+    """The broker named on a form and its commission: one a party may engage on `record` (a
+    listing, None before it exists), unless it is the broker already named."""
     if broker_id in (None, ""):
         if commission not in (None, ""):
             errors.add(commission_name, _l("A commission is agreed with a broker: name the "
                                            "broker first."))
         return None, None
-    user = db.session.get(User, int(broker_id))
-    if user is None or user.role != Role.BROKER or not user.active:
-        errors.add(name, _l("Choose one of the market's technology brokers."))
-    return int(broker_id), parse_money(errors, commission_name, commission)
+    broker_id = engagements.as_id(broker_id)
+    named = record.seller_broker_id if record is not None and side == "seller" else None
+    if broker_id != named:
+        engagements.check_broker(errors, name, broker_id, "listing", record, side)
+    return broker_id, parse_money(errors, commission_name, commission)
 
 
 def validate(data: ListingData, seller_org_id, record=None):
@@ -163,7 +165,8 @@ def validate(data: ListingData, seller_org_id, record=None):
         errors.add("buyer_conditions", _l("Conditions describe what a buyer must meet; they "
                                           "may not name a particular party."))
     broker_id, commission = _broker(errors, "seller_broker_id", data.seller_broker_id,
-                                    "seller_broker_commission", data.seller_broker_commission)
+                                    "seller_broker_commission", data.seller_broker_commission,
+                                    record)
     errors.raise_if_any()
     data.asking_price, data.reserve_price, data.bid_increment = asking, reserve, increment
     data.seller_broker_id, data.seller_broker_commission = broker_id, commission
@@ -198,6 +201,8 @@ def is_public(record):
 def may_view(actor, record):
     if is_public(record) or is_party(actor, record):
         return True
+    if engagements.is_engaged(actor, "listing", record.id):
+        return True  # a broker sees what its principal sees
     return actor is not None and (getattr(actor, "is_officer", False)
                                   or getattr(actor, "organization_id", None)
                                   == record.seller_org_id)
@@ -272,6 +277,12 @@ def _amount_changes(changed):
             for name, (old, new) in changed.items() if name in AMOUNTS}
 
 
+def _name_seller_broker(record, actor):
+    """The broker named on the form is invited (the one it replaces let go)."""
+    engagements.name_broker(record, "seller", record.seller_org_id, record.seller_broker_id,
+                            record.seller_broker_commission, actor)
+
+
 def data_of(record) -> ListingData:
     return ListingData(**{name: getattr(record, name) for name in FIELDS})
 
@@ -290,6 +301,7 @@ def create(data: ListingData, actor) -> Listing:
     db.session.add(record)
     db.session.flush()
     audit.record("listing", record.id, "create", actor, to_state=S.DRAFT)
+    _name_seller_broker(record, actor)
     commit()
     return record
 
@@ -301,6 +313,7 @@ def update(listing_id, data: ListingData, actor) -> Listing:
     changed = _apply(record, data)
     record.updated_at = clock.now()
     audit.record("listing", record.id, "edit", actor, **_amount_changes(changed))
+    _name_seller_broker(record, actor)
     commit()
     return record
 
@@ -334,6 +347,7 @@ def withdraw(listing_id, actor, comment=None, expected_version=None):
                expected_version=expected_version)
     record.next_move_at = None
     record.updated_at = clock.now()
+    engagements.close_open("listing", record.id, actor)
     commit()
     return record
 
@@ -369,6 +383,7 @@ def review(listing_id, decision, actor, comment=None, expected_version=None):
         message = N_("Listing %(title)s was returned for correction: %(comment)s")
     else:
         message = N_("Listing %(title)s was rejected: %(comment)s")
+        engagements.close_open("listing", record.id, actor)
     end = record.announcement_ends_at.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M") \
         if record.announcement_ends_at else ""
     notify(members(record.seller_org_id), message, link=_link(record),
@@ -395,6 +410,7 @@ def change(listing_id, data: ListingData, actor, expected_version=None):
         raise ValidationFailed(fields={"_schema": [_l("Nothing was changed.")]})
     transition(WORKFLOW, record, "change", actor, expected_version=expected_version,
                fields=sorted(changed), **_amount_changes(changed))
+    _name_seller_broker(record, actor)
     record.next_move_at = None
     record.submitted_at = record.updated_at = clock.now()
     notify(officers(), N_("A changed listing awaits review: %(title)s"),
@@ -487,6 +503,7 @@ def terminate(listing_id, actor, comment, expected_version=None):
                expected_version=expected_version)
     record.next_move_at = None
     record.end_comment, record.updated_at = comment, clock.now()
+    engagements.close_open("listing", record.id, actor)
     notify(_interested(record), N_("Listing %(title)s was terminated by the bureau: "
                                    "%(comment)s"), link=_link(record),
            title=record.achievement.title, comment=comment)
@@ -514,6 +531,7 @@ def _end_running(condition, actor, comment, **data):
         if WORKFLOW.target(record, "terminate") is None:
             continue
         transition(WORKFLOW, record, "terminate", actor, comment, **data)
+        engagements.close_open("listing", record.id, actor)
         record.next_move_at = None
         record.end_comment, record.updated_at = comment, clock.now()
         notify(_interested(record), N_("Listing %(title)s was terminated by the bureau: "
@@ -543,7 +561,7 @@ def register_intent(listing_id, actor, statement, offered_price=None, broker_id=
         errors.add("statement", _l("At most %(n)d characters.", n=MAX_TEXT))
     offered = parse_money(errors, "offered_price", offered_price, positive=True)
     broker_id, commission = _broker(errors, "broker_id", broker_id, "broker_commission",
-                                    broker_commission)
+                                    broker_commission, record, "buyer")
     if not actor.organization.is_verified:
         errors.add("organization", _l("Your organisation must be verified by the bureau "
                                       "before it can take part in a deal."))
@@ -557,6 +575,7 @@ def register_intent(listing_id, actor, statement, offered_price=None, broker_id=
                     broker_commission=commission, status="active", created_at=clock.now())
     db.session.add(intent)
     db.session.flush()
+    engagements.name_broker(record, "buyer", intent.org_id, broker_id, commission, actor)
     record.intents_count += 1
     record.updated_at = clock.now()
     audit.record("listing", record.id, "intent", actor, intent_id=intent.id,
@@ -604,6 +623,8 @@ def _end_intent(record, intent, status, action, actor, reason=None, comment=None
     record.updated_at = moment
     audit.record("listing", record.id, action, actor, comment=comment, intent_id=intent.id,
                  org_id=intent.org_id, **({"reason": reason} if reason else {}))
+    engagements.close_open("listing", record.id, actor, side="buyer",
+                           principal_org_id=intent.org_id)
 
 
 def withdraw_intent(intent_id, actor):
@@ -648,12 +669,19 @@ def decline_intent(intent_id, actor, reason, comment):
 
 
 def intents_visible(record, actor):
-    """The seller and the bureau see every intent; a buyer sees its own."""
+    """The seller, its broker and the bureau see every intent; a buyer (and its broker) its
+    own."""
     stmt = select(Intent).where(Intent.listing_id == record.id).order_by(Intent.id)
-    if not (is_seller(actor, record) or getattr(actor, "is_officer", False)):
-        if actor is None or getattr(actor, "organization_id", None) is None:
+    if not (is_seller(actor, record) or getattr(actor, "is_officer", False)
+            or engagements.is_engaged(actor, "listing", record.id, "seller")):
+        principals = [e.principal_org_id for e in engagements.engaged(
+            actor, "listing", record.id, "buyer")]
+        if getattr(actor, "organization_id", None) is not None \
+                and getattr(actor, "role", None) != Role.BROKER:
+            principals.append(actor.organization_id)
+        if not principals:
             return []
-        stmt = stmt.where(Intent.org_id == actor.organization_id)
+        stmt = stmt.where(Intent.org_id.in_(principals))
     return db.session.scalars(stmt).all()
 
 

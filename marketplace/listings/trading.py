@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from .. import audit, clock, market, settings, workdays
 from ..accounts.models import Role
+from ..brokers.engagements import close_open
 from ..credit.blacklist import ensure_allowed
 from ..credit.services import record_event
 from ..errors import Conflict, FieldErrors, PermissionDenied, ValidationFailed
@@ -133,6 +134,8 @@ def _move(record):
             "The deal on %(title)s was not confirmed in time and has failed."), link=link,
             title=title)
     record.updated_at = clock.now()
+    if record.status in (S.EXPIRED, S.FAILED):  # closed without a deal
+        close_open("listing", record.id)
     schedule(record)
 
 
@@ -348,6 +351,7 @@ def decline(listing_id, actor, reason, comment):
     record.end_reason, record.end_comment = reason, comment
     record.next_move_at = None
     record.updated_at = clock.now()
+    close_open("listing", record.id, actor)
     if was_awarded and buyer:
         record_event("winner_declined", org_id=record.buyer_org_id, entity="listing",
                      entity_id=record.id, actor=actor, comment=comment)

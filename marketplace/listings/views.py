@@ -12,6 +12,7 @@ from ..accounts.models import Role
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
 from ..auth import roles_required
+from ..brokers import engagements
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import apply_errors, flash_errors
@@ -83,8 +84,9 @@ def index():
 # --- one listing -------------------------------------------------------------------------------
 
 def _broker_choices(field):
-    field.choices = [("", _("None"))] + [(str(b.id), b.username)
-                                         for b in services.broker_choices()]
+    """The verified brokers (real name and level) a party may name."""
+    field.choices = [("", _("None"))] + [(str(user_id), label)
+                                         for user_id, label in services.broker_choices()]
 
 
 def _timeline(record):
@@ -116,6 +118,9 @@ def _render_detail(listing_id, status=200, messages=None, **forms):
     record = services.get_visible(listing_id, viewer)
     seller, buyer = is_seller(viewer, record), is_buyer(viewer, record)
     officer = viewer is not None and viewer.is_officer
+    # A broker engaged by the seller (or a buyer) sees what its principal sees, read-only.
+    seller_broker = engagements.is_engaged(viewer, "listing", record.id, "seller")
+    brokering = seller_broker or engagements.is_engaged(viewer, "listing", record.id)
     enterprise = (viewer is not None and viewer.role == Role.ENTERPRISE
                   and viewer.organization_id is not None)
     intents = services.intents_visible(record, viewer) if viewer else []
@@ -134,13 +139,16 @@ def _render_detail(listing_id, status=200, messages=None, **forms):
                      and record.status in FITTING_STATES else None)
     return render_template(
         "listings/detail.html", record=record, seller=seller, buyer=buyer, officer=officer,
+        brokering=brokering, seller_engagement=engagements.open_engagement(
+            "listing", record.id, "seller", record.seller_org_id),
         fitting_needs=fitting_needs, match_snippet=match_views.snippet,
         enterprise=enterprise, intents=intents,
         own_intent=services.own_intent(record, viewer) if enterprise else None,
         qualified=trading.qualified_intent(record, viewer) is not None,
         bids=trading.bids_of(record) if record.bid_count else [],
         actions=WORKFLOW.available(record, viewer) if viewer else [],
-        history=audit.history("listing", record.id) if seller or officer else None,
+        history=audit.history("listing", record.id) if seller or officer or seller_broker
+        else None,
         timeline=_timeline(record), deal=deal, contract=contract, messages=messages or {},
         deal_announced=deal is not None and deals.is_announced(deal),
         action_form=ActionForm(version=record.version, **QUIET),

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..accounts.models import Organization, Role, User
+from ..brokers import engagements
 from ..errors import NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..inbox.services import N_, notify
@@ -88,12 +89,15 @@ class Sides:
 
 def listing_conversations(listing):
     """The seller organisation's members and the seller's broker, with each buyer organisation
-    that registered an intent (whatever became of it) and that intent's broker."""
-    owner = Side({listing.seller_org_id}, {listing.seller_broker_id})
+    that registered an intent (whatever became of it) and that buyer's broker (the brokers
+    whose engagement is accepted)."""
+    owner = Side({listing.seller_org_id},
+                 engagements.accepted_brokers("listing", listing.id, "seller"))
     intents = db.session.scalars(select(Intent).where(Intent.listing_id == listing.id)
                                  .order_by(Intent.id)).all()
-    return {Counterpart(org_id=i.org_id): Sides(owner, Side({i.org_id}, {i.broker_id}))
-            for i in intents}
+    return {Counterpart(org_id=i.org_id): Sides(owner, Side(
+        {i.org_id}, engagements.accepted_brokers("listing", listing.id, "buyer", i.org_id)))
+        for i in intents}
 
 
 def response_counterpart(response):
@@ -102,10 +106,10 @@ def response_counterpart(response):
 
 
 def need_conversations(need):
-    """The need's enterprise members, with each responder: the response's user and the members
-    of its organisation and of the organisation that would sell (every response of one
-    responder, withdrawn ones too, make one conversation)."""
-    owner = Side({need.org_id})
+    """The need's enterprise members and its broker, with each responder: the response's user
+    and the members of its organisation and of the organisation that would sell (every
+    response of one responder, withdrawn ones too, make one conversation)."""
+    owner = Side({need.org_id}, engagements.accepted_brokers("need", need.id))
     conversations = {}
     for response in db.session.scalars(select(Response).where(Response.need_id == need.id)
                                        .order_by(Response.id)):
@@ -162,11 +166,11 @@ def _visible(user):
 
     # Each EXISTS at the top of the condition: a nested one would not correlate to the thread.
     listing = or_(
-        exists().where(Listing.id == t.entity_id, or_(member(Listing.seller_org_id),
-                                                      Listing.seller_broker_id == user_id)),
+        exists().where(Listing.id == t.entity_id, member(Listing.seller_org_id)),
+        engagements.engaged_clause("listing", t.entity_id, user_id, "seller"),
         member(t.counterpart_org_id),
-        exists().where(Intent.listing_id == t.entity_id, Intent.org_id == t.counterpart_org_id,
-                       Intent.broker_id == user_id))
+        engagements.engaged_clause("listing", t.entity_id, user_id, "buyer",
+                                   t.counterpart_org_id))
     responder = exists().where(
         Response.need_id == t.entity_id,
         or_(and_(t.counterpart_org_id.isnot(None), Response.org_id == t.counterpart_org_id),
@@ -174,7 +178,8 @@ def _visible(user):
                  Response.user_id == t.counterpart_user_id)),
         or_(Response.user_id == user_id, member(Response.org_id),
             member(Response.seller_org_id)))
-    need = or_(exists().where(Need.id == t.entity_id, member(Need.org_id)), responder)
+    need = or_(exists().where(Need.id == t.entity_id, member(Need.org_id)),
+               engagements.engaged_clause("need", t.entity_id, user_id), responder)
     deal = exists().where(Deal.id == t.entity_id, or_(
         member(Deal.seller_org_id), member(Deal.buyer_org_id),
         Deal.seller_broker_id == user_id, Deal.buyer_broker_id == user_id))

@@ -13,6 +13,7 @@ from .. import audit, clock, market
 from ..accounts.models import Role, User
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
+from ..brokers import engagements
 from ..codes import FIELDS
 from ..credit.blacklist import ensure_allowed
 from ..errors import Conflict, FieldErrors, NotFound, PermissionDenied, ValidationFailed
@@ -127,8 +128,8 @@ def _responder_is(actor):
 
 
 def may_view(actor, record):
-    if is_public(record):
-        return True
+    if is_public(record) or engagements.is_engaged(actor, "need", record.id):
+        return True  # a broker sees what its principal sees
     return actor is not None and (getattr(actor, "is_officer", False)
                                   or getattr(actor, "organization_id", None) == record.org_id)
 
@@ -137,6 +138,7 @@ def _expire_if_due(record):
     """The lazy tick of one need: past its deadline it closes as expired."""
     if record.status == S.PUBLISHED and record.deadline < clock.today():
         transition(WORKFLOW, record, "expire", None, deadline=record.deadline.isoformat())
+        engagements.close_open("need", record.id)
         record.closure, record.closed_at = "expired", clock.now()
         record.updated_at = record.closed_at
         notify(members(record.org_id), N_("The response deadline of your need %(title)s "
@@ -276,6 +278,7 @@ def review(need_id, decision, actor, comment=None, expected_version=None):
 
 def _close(record, action, closure, actor, comment=None, expected_version=None):
     transition(WORKFLOW, record, action, actor, comment, expected_version=expected_version)
+    engagements.close_open("need", record.id, actor)  # closed without a deal
     record.closure, record.closed_at = closure, clock.now()
     record.updated_at = record.closed_at
     return record
@@ -364,7 +367,7 @@ def _offer(errors, actor, listing_id, achievement_id):
         listing = db.session.get(Listing, listing_id)
         own = listing is not None and (
             listing.seller_org_id == actor.organization_id if actor.role == Role.INSTITUTE
-            else listing.seller_broker_id == actor.id)
+            else engagements.is_engaged(actor, "listing", listing.id, "seller"))
         if not own or listing.status not in OPEN:
             errors.add("listing_id", _l("Choose one of your listings that is open on the "
                                         "market."))
@@ -400,6 +403,10 @@ def respond(need_id, actor, message, listing_id=None, achievement_id=None):
     ensure_allowed("respond", org_id=actor.organization_id)
     if record.status != S.PUBLISHED:
         raise Conflict(_l("This need does not take responses now."))
+    engaged = engagements.open_engagement("need", record.id, "buyer")
+    if engaged is not None and engaged.broker_id == actor.id:
+        raise PermissionDenied(_l("You are the enterprise’s broker on this need: you cannot "
+                                  "also propose a solution to it."))
     errors = FieldErrors()
     message = (message or "").strip()
     if not message:
@@ -589,9 +596,10 @@ def refuse_terms(response_id, actor, comment):
 
 
 def responses_visible(record, actor):
-    """The enterprise and the bureau see every response; a responder sees its own."""
+    """The enterprise, its broker and the bureau see every response; a responder its own."""
     stmt = select(Response).where(Response.need_id == record.id).order_by(Response.id)
-    if not (is_owner(actor, record) or getattr(actor, "is_officer", False)):
+    if not (is_owner(actor, record) or getattr(actor, "is_officer", False)
+            or engagements.is_engaged(actor, "need", record.id)):
         if actor is None:
             return []
         stmt = stmt.where(_responder_is(actor))

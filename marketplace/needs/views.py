@@ -14,6 +14,7 @@ from ..accounts.models import Role
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
 from ..auth import roles_required
+from ..brokers.engagements import engaged_clause, is_engaged
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import apply_errors, flash_errors
@@ -118,8 +119,8 @@ def _offer_choices(form, viewer):
     achievements = select(Achievement).where(
         Achievement.status == AchievementStatus.REGISTERED).order_by(Achievement.title)
     broker = viewer.role == Role.BROKER
-    if broker:
-        listings = listings.where(Listing.seller_broker_id == viewer.id)
+    if broker:  # the listings it is engaged on by their seller
+        listings = listings.where(engaged_clause("listing", Listing.id, viewer.id, "seller"))
     else:
         listings = listings.where(Listing.seller_org_id == viewer.organization_id)
         achievements = achievements.where(Achievement.owner_org_id == viewer.organization_id)
@@ -148,7 +149,10 @@ def _render_detail(need_id, status=200, messages=None, posted=None):
     posted = posted or {}
     owner = is_owner(viewer, record)
     officer = viewer is not None and viewer.is_officer
-    responder = viewer is not None and viewer.role in (Role.INSTITUTE, Role.BROKER)
+    # The enterprise's broker sees what the enterprise sees, without its actions.
+    need_broker = is_engaged(viewer, "need", record.id)
+    responder = (viewer is not None and viewer.role in (Role.INSTITUTE, Role.BROKER)
+                 and not need_broker)
     published = record.status == S.PUBLISHED
     responses = services.responses_visible(record, viewer) if viewer else []
     deals = {d.response_id: d for d in db.session.scalars(select(Deal).where(
@@ -182,12 +186,14 @@ def _render_detail(need_id, status=200, messages=None, posted=None):
 
     return render_template(
         "needs/detail.html", record=record, owner=owner, officer=officer,
-        responder=responder, responses=responses, deals=deals, forms=forms,
+        responder=responder, need_broker=need_broker, responses=responses, deals=deals,
+        forms=forms,
         messages=messages or {}, may_respond=may_respond,
         seller_side={r.id for r in responses if _seller_side(viewer, r)},
         actions=WORKFLOW.available(record, viewer) if viewer else [],
         action_form=ActionForm(version=record.version, **QUIET),
-        history=audit.history("need", record.id) if owner or officer else None,
+        history=audit.history("need", record.id) if owner or officer or need_broker
+        else None,
         matches=matching.offers_for(record) if published else [],
         renewed_deadline=record.deadline + timedelta(days=services.RENEWAL_DAYS)
         if published else None), status

@@ -29,7 +29,14 @@ from marketplace.ip_numbers import check_character
 from marketplace.search.outbox import SearchOutbox
 from tests import factories
 from tests.conftest import AuthActions
-from tests.factories import PDF, make_member, make_org, make_user, valid_credit_code
+from tests.factories import (
+    PDF,
+    make_broker_profile,
+    make_member,
+    make_org,
+    make_user,
+    valid_credit_code,
+)
 
 _numbers = itertools.count(1)
 
@@ -119,7 +126,11 @@ class Market:
         """institute, enterprise and broker with a verified organisation of their own; bureau
         and admin without one."""
         with self.app.app_context():
-            if role in ("institute", "enterprise", "broker"):
+            if role == "broker":  # with a verified profile, as the market's brokers have
+                broker = make_member(role, **fields)
+                make_broker_profile(broker)
+                return broker
+            if role in ("institute", "enterprise"):
                 return make_member(role, **fields)
             return make_user(role, **fields)
 

@@ -19,10 +19,13 @@ from sqlalchemy import select
 
 from marketplace import audit
 from marketplace import market as market_jobs
+from marketplace.accounts.models import User
+from marketplace.brokers import engagements
 from marketplace.extensions import db
 from marketplace.listings import services, trading
 from marketplace.listings.models import Bid, Deal, Intent, Listing
 from marketplace.search.outbox import SearchOutbox
+from tests.factories import make_broker_profile
 
 # Wednesday 2026-07-01, 10:00 in Lüliang: every listing test starts here.
 DEFAULT_MOMENT = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
@@ -65,6 +68,32 @@ class Market(AchievementMarket):
         super().__init__(app, client)
         self.clock = clock
 
+    def user(self, role, **fields):
+        """As the achievement helpers' users; a broker has a verified profile (only verified
+        brokers can be engaged)."""
+        user = super().user(role, **fields)
+        if role == "broker":
+            with self.app.app_context():
+                make_broker_profile(user)
+        return user
+
+    def broker_name(self, user):
+        """The real name a broker is shown by (its profile's)."""
+        with self.app.app_context():
+            return engagements.display_name(db.session.get(User, user.id))
+
+    def accept_engagement(self, broker_id, subject, subject_id):
+        """The broker (a user id) accepts its open invitation on the record; the engagement
+        id."""
+        with self.app.app_context():
+            found = db.session.scalar(select(engagements.Engagement.id).where(
+                engagements.Engagement.broker_id == broker_id,
+                engagements.Engagement.subject == subject,
+                engagements.Engagement.subject_id == subject_id,
+                engagements.Engagement.status == "invited"))
+            engagements.accept(found, db.session.get(User, broker_id))
+            return found
+
     def people(self, seller=None):
         """One user per role of ROLES (the visitor is None)."""
         seller = seller or self.user("institute")
@@ -78,17 +107,20 @@ class Market(AchievementMarket):
 
     # --- listings ------------------------------------------------------------------------
     def listing(self, seller, state="draft", buyers=(), bids=(), achievement_id=None,
-                **changes):
+                broker_accepts=True, **changes):
         """A listing of a new registered achievement of `seller`'s organisation, moved into
         `state` through the services; returns its id.
 
         `buyers`: enterprise users who register intents while it is announced (default: none
         for listed, one new enterprise for negotiating, two for bidding and after). `bids`:
         (user, amount) placed once bidding opens (default for awarded and dealt: the first
-        buyer bids the reserve price)."""
+        buyer bids the reserve price). A broker named (`seller_broker_id`) accepts the
+        invitation at once unless `broker_accepts` is false."""
         achievement_id = achievement_id or self.registered(seller)
         record_id = self.run(lambda u: services.create(listing_data(achievement_id, **changes),
                                                        u).id, seller)
+        if changes.get("seller_broker_id") and broker_accepts:
+            self.accept_engagement(changes["seller_broker_id"], "listing", record_id)
         if state == "draft":
             return record_id
         self.run(services.submit, record_id, seller)

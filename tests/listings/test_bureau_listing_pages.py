@@ -173,7 +173,7 @@ def test_the_review_page_shows_everything_needed_to_decide(market, people):
     terms = element_text(html, "listing-terms")
     for fact in ("Exclusive licence", "5 years", "山西省", "¥1,500,000.00", "¥1,000,000.00",
                  "¥50,000.00", "Announcement: 15 days", "具备煤层气开发资质的企业",
-                 broker.username, "¥30,000.00"):
+                 market.broker_name(broker), "¥30,000.00"):
         assert fact in terms, fact
     assert "Submitted" in element_text(html, "listing-dates")
     assert 'name="decision"' in html and 'name="comment"' in html

@@ -374,6 +374,9 @@ def test_the_openapi_document_covers_every_listing_route(app, client):
     expected |= {(f"/listings/{{listing_id}}/intents/{{intent_id}}/{action}", "post")
                  for action in ("withdraw", "disqualify", "decline")}
     expected |= {("/deals/{deal_id}/complaints", "post")}  # the credit capability's
+    # The brokers capability's: a party invites a broker onto its listing or deal.
+    expected |= {("/listings/{listing_id}/engagements", "post"),
+                 ("/deals/{deal_id}/engagements", "post")}
     assert expected == routes
     schemas = spec["components"]["schemas"]
 

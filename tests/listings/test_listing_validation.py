@@ -24,7 +24,7 @@ YEARS = "Between %(low)d and %(high)d years."
 AT_MOST = "At most %(n)d characters."
 NAMES_A_PARTY = ("Conditions describe what a buyer must meet; they may not name a particular "
                  "party.")
-NOT_A_BROKER = "Choose one of the market's technology brokers."
+NOT_A_BROKER = "Choose one of the market's verified technology brokers."
 NO_BROKER = "A commission is agreed with a broker: name the broker first."
 TERM = "A licence gives its term in years."
 TERRITORY = "Say where the licensee may use the technology."

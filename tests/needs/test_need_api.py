@@ -343,6 +343,7 @@ def test_the_openapi_document_covers_every_need_route(app, client):
     expected |= {(f"{response}/{action}", "post")
                  for action in ("withdraw", "shortlist", "decline", "accept", "confirm",
                                 "refuse")}
+    expected.add((f"{one}/engagements", "post"))  # a broker invited (the brokers capability)
     assert routes == expected
     schemas = spec["components"]["schemas"]
 

@@ -634,7 +634,9 @@ def test_the_deal_made_from_a_response(market, who, offer, mode, contract_type, 
             seller_org.name, seller_org.credit_code)
         assert (contract.buyer_name, contract.buyer_credit_code) == (
             buyer_org.name, buyer_org.credit_code)
-    assert contract.broker_name == (broker.username if who == "broker" else None)
+    # The contract names the market's broker, by its real name.
+    assert (contract.broker_id, contract.broker_name) == (
+        (broker.id, market.broker_name(broker)) if who == "broker" else (None, None))
     if achievement is None:
         assert contract.title.startswith(market.get_need(need_id).title)
         assert (contract.ip_kind, contract.ip_numbers) == ("none", None)
