@@ -13,7 +13,7 @@ from marketplace.brokers.models import BrokerProfile
 from marketplace.credit import blacklist
 from marketplace.credit.services import KINDS
 from marketplace.extensions import db
-from tests.pages import field_errors
+from tests.pages import element_text, field_errors
 
 BODY = {"against": "party", "category": "breach", "subject": "未按约定交付技术资料",
         "description": "合同约定签约后 10 日内交付全部图纸，至今未交付。"}
@@ -277,3 +277,18 @@ def test_both_sides_are_told_of_the_sanction(market, api, deal, sanction, messag
         last = market.inbox(user)[-1]
         assert (last[0], last[2]) == (message, f"/complaints/{complaint_id}")
         assert last[1]["reason"] == REASON
+
+
+def test_a_decided_complaint_shows_its_decision_in_english(market, deal):
+    until = TODAY + timedelta(days=30)
+    complaint_id = market.complaint(deal, state="upheld", sanction="restriction", until=until)
+    page = market.page_client(deal.seller).get(f"/complaints/{complaint_id}?lang=en")
+    decision = element_text(page.get_data(as_text=True), "complaint-decision")
+    assert "Upheld: Restriction: on the blacklist until a date" in decision
+    assert "经调查，情况属实。" in decision
+    assert "/statement" not in page.get_data(as_text=True)  # no answer once decided
+    bureau = market.page_client(market.bureau()).get(
+        f"/bureau/credit/complaints/{complaint_id}?lang=en").get_data(as_text=True)
+    assert "Blacklist entries from this complaint" in bureau
+    assert "Until July 31, 2026" in bureau
+    assert f"/bureau/credit/complaints/{complaint_id}/decide" not in bureau
