@@ -102,10 +102,17 @@ def load_demo():
     sellers = institutes + [u for u in db.session.scalars(db.select(User).where(
         User.username.in_(("fenjiu", "xiaoyicoal"))).order_by(User.id))]
     load_contracts(sellers, [orgs["fenjiu"], orgs["xiaoyicoal"]], bureau)
+    from .demo_brokers import load_profiles
+
+    # The brokers' profiles are verified before the listings that name them.
+    created += load_profiles(bureau)
     from .demo_listings import load_listings
 
     load_listings(bureau)
     from .demo_needs import load_needs
 
     load_needs(bureau)
+    from .demo_brokers import load_activity
+
+    load_activity(bureau)
     return created
