@@ -83,10 +83,13 @@ def index():
 
 # --- one listing -------------------------------------------------------------------------------
 
-def _broker_choices(field):
-    """The verified brokers (real name and level) a party may name."""
-    field.choices = [("", _("None"))] + [(str(user_id), label)
-                                         for user_id, label in services.broker_choices()]
+def _broker_choices(field, named=None):
+    """The verified brokers (real name and level) a party may name, and the broker `named`
+    already (a user), kept even if no longer one of them."""
+    choices = [(str(user_id), label) for user_id, label in services.broker_choices()]
+    if named is not None and str(named.id) not in dict(choices):
+        choices.append((str(named.id), engagements.display_name(named)))
+    field.choices = [("", _("None"))] + choices
 
 
 def _timeline(record):
@@ -329,7 +332,7 @@ def _form(record=None):
     choices = _achievements(org_id, record)
     form.achievement_id.choices = [("", _("Choose…"))] + [
         (str(a.id), f"{a.registration_number} {a.title}") for a in choices]
-    _broker_choices(form.seller_broker_id)
+    _broker_choices(form.seller_broker_id, record.seller_broker if record else None)
     minimum = settings.get("announcement_min_days")
     form.announcement_days.description = _("At least %(n)d days: the public may object "
                                             "during the announcement.", n=minimum)

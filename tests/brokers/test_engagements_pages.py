@@ -184,3 +184,26 @@ def test_the_api_lists_my_engagements(market, api):
     assert ids(market.broker()) == [] and ids(market.user("enterprise")) == []
     assert api.get("/engagements").status_code == 401
     assert api.get("/engagements?status=lost", seller).status_code == 422
+
+
+def test_the_listing_form_keeps_a_named_broker_no_longer_verified(market):
+    seller = market.user("institute")
+    broker = market.broker()
+    listing_id = market.listing(seller, "draft", seller_broker_id=broker.id,
+                                seller_broker_commission="30000")
+    with market.app.app_context():
+        from marketplace.brokers import engagements
+        from marketplace.extensions import db
+
+        engagements.profile_of(broker.id).status = "suspended"
+        db.session.commit()
+    client = market.page_client(seller)
+    html = client.get(f"/listings/{listing_id}/edit").get_data(as_text=True)
+    fields = form_fields(html, f"/listings/{listing_id}/edit")
+    assert fields["seller_broker_id"] == str(broker.id)
+    assert select_options(html, "seller_broker_id")[str(broker.id)] == \
+        market.broker_name(broker)
+    fields["buyer_conditions"] = "具备相关资质的企业。"
+    assert client.post(f"/listings/{listing_id}/edit", data=fields).status_code == 302
+    # Still the one accepted engagement: saving other terms did not let the broker go.
+    assert [row[2] for row in market.engagements_on("listing", listing_id)] == ["accepted"]
