@@ -12,8 +12,8 @@ class AuditSearchForm(FlaskForm):
     entity_id = StringField(_l("Record number"))
     user = StringField(_l("User name"), description=_l("Who acted, exactly as they log in."))
     action = StringField(_l("Action"), description=_l("Its code, e.g. submit, approve, verify."))
-    date_from = StringField(_l("From"))
-    date_to = StringField(_l("To"), description=_l("Days in Lüliang time, both included."))
+    date_from = StringField(_l("Earliest day"))
+    date_to = StringField(_l("Latest day"), description=_l("Days in Lüliang time, both included."))
 
     def criteria_values(self):
         return {name: self[name].data or "" for name in
