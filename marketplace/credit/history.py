@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from .. import clock
+from .. import audit, clock
 from ..accounts.models import Organization, OrgStatus, Role, User
 from ..accounts.services import may_view_organization
 from ..brokers.models import BrokerProfile
@@ -14,7 +14,10 @@ from ..brokers.states import BrokerStatus
 from ..errors import NotFound
 from ..extensions import db
 from .models import CreditEvent, CreditScore
-from .services import BASE, GRADES, WINDOW_DAYS, grade_of, score_of
+from .services import BASE, GRADES, KINDS, WINDOW_DAYS, grade_of, score_of
+
+# An event's audit entry (credit.services.record_event) is named by its kind's label.
+audit.register_labels({kind: label for kind, (_, label) in KINDS.items()}, "credit_event")
 
 
 @dataclass

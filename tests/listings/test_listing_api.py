@@ -377,6 +377,8 @@ def test_the_openapi_document_covers_every_listing_route(app, client):
     # The brokers capability's: a party invites a broker onto its listing or deal.
     expected |= {("/listings/{listing_id}/engagements", "post"),
                  ("/deals/{deal_id}/engagements", "post")}
+    expected |= {("/deals/{deal_id}/ratings", "get"),  # the ratings after a deal
+                 ("/deals/{deal_id}/ratings", "put")}
     assert expected == routes
     schemas = spec["components"]["schemas"]
 
