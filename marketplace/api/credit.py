@@ -1,7 +1,7 @@
 """API: credit records of organisations and brokers, and the ratings of a deal (extra to
 API.md, described in the OpenAPI document)."""
 from ..brokers import ratings
-from ..brokers.engagements import profile_of, profile_user_id
+from ..brokers.engagement_queries import profile_of, profile_user_id
 from ..credit import history, services
 from ..extensions import db
 from ..listings import deals

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..inbox.services import N_, notify
 from ..listings import deals
 from ..listings.services import members
-from .engagements import display_name
+from .engagement_queries import display_name
 from .models import Rating
 from .states import ENGAGEMENT_SIDES, RATING_EDIT_DAYS
 
