@@ -102,7 +102,7 @@ def test_a_rating_is_changed_within_the_days_allowed_then_shown_only(market, dea
 def test_a_target_not_on_the_deal_is_refused_with_a_message(market, deal):
     buyer = deal["buyer"]
     client = market.page_client(buyer)
-    response = client.post(action(deal["deal_id"], "org", buyer.organization_id),
+    response = client.post(action(deal["deal_id"], "org", buyer.organization_id) + "?lang=en",
                            data={f"rating-org-{buyer.organization_id}-score": "5"})
     assert response.status_code == 302
     assert flashes(client) == [("danger", "You cannot rate your own organisation or its "
