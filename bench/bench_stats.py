@@ -4,7 +4,7 @@
     python -m bench.bench_stats                                 # SQLite, 10k and 100k
     python -m bench.bench_stats --sizes 10000 --rounds 3
     python -m bench.bench_stats postgresql+psycopg://market:market@127.0.0.1:5432/market_bench
-    BENCH_DATABASE_URL=… python -m bench.bench_stats            # (or TEST_DATABASE_URL)
+    BENCH_DATABASE_URL=… python -m bench.bench_stats            # PostgreSQL too
 
 The contracts (bench/stats_corpus.py, seeded) are bulk-inserted: four in five certified in
 2026, the rest in 2025, so the 2026 page holds 80% of them and compares with 2025. The market's
@@ -119,8 +119,8 @@ def run(label, url, folder, sizes, rounds):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database_url", nargs="?", help="also run on this PostgreSQL database "
-                        "(its public schema is dropped); default BENCH_DATABASE_URL, then "
-                        "TEST_DATABASE_URL")
+                        "(its public schema is dropped); default BENCH_DATABASE_URL "
+                        "(never TEST_DATABASE_URL: a benchmark must not wipe the tests' database)")
     parser.add_argument("--sizes", default="10000,100000", help="contracts, e.g. 10000,100000")
     parser.add_argument("--rounds", type=int, default=5, help="timed requests after the first")
     parser.add_argument("--no-sqlite", action="store_true")
@@ -134,8 +134,7 @@ def main(argv=None):
         if not args.no_sqlite:
             run("SQLite (temporary file, WAL)", f"sqlite:///{folder / 'bench.db'}", folder,
                 sizes, args.rounds)
-        url = (args.database_url or os.environ.get("BENCH_DATABASE_URL")
-               or os.environ.get("TEST_DATABASE_URL"))
+        url = args.database_url or os.environ.get("BENCH_DATABASE_URL")
         if url:
             masked = url.split("://", 1)[0] + "://***@" + url.rsplit("@", 1)[-1] \
                 if "@" in url else url
