@@ -10,6 +10,13 @@ PY = $(VENV)/bin/python
 FLASK = $(VENV)/bin/flask
 PYBABEL = $(VENV)/bin/pybabel
 PYTEST = $(PY) -m pytest -q
+# The suites run in TEST_WORKERS pytest-xdist processes (2: CI's machine has 2 cores). Each
+# worker has its own SQLite files and search index, and on PostgreSQL its own database,
+# <TEST_DATABASE_URL's database>_gw0, _gw1… (tests/conftest.py). worksteal: a worker that runs
+# out takes tests from the other, so a slow test at the end does not leave a core idle.
+# `make test TEST_WORKERS=0` runs each suite in one process, as before.
+TEST_WORKERS ?= 2
+XDIST = $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist worksteal)
 
 export FLASK_APP = marketplace:create_app
 
@@ -90,7 +97,7 @@ test: test-sqlite test-postgres test-e2e
 
 test-sqlite: $(DEV_STAMP) compile-translations
 	@echo "==> Test suite on SQLite (TEST_DATABASE_URL unset for this run)"
-	env -u TEST_DATABASE_URL $(PYTEST) tests --ignore=tests/e2e
+	env -u TEST_DATABASE_URL $(PYTEST) $(XDIST) tests --ignore=tests/e2e
 	@echo "==> Test suite on SQLite: passed"
 
 test-postgres: $(DEV_STAMP) compile-translations
@@ -98,7 +105,7 @@ test-postgres: $(DEV_STAMP) compile-translations
 	  echo "==> TEST_DATABASE_URL is not set: no PostgreSQL run (see README)"; \
 	else \
 	  echo "==> Test suite on PostgreSQL: $$(echo "$$TEST_DATABASE_URL" | $(mask_url))"; \
-	  $(PYTEST) tests --ignore=tests/e2e || exit $$?; \
+	  $(PYTEST) $(XDIST) tests --ignore=tests/e2e || exit $$?; \
 	  echo "==> Test suite on PostgreSQL: passed"; \
 	fi
 
@@ -123,3 +130,4 @@ bench: $(DEV_STAMP) compile-translations
 	$(PY) -m bench.search_bench
 	$(PY) -m bench.bench_bidding
 	$(PY) -m bench.bench_matching
+	$(PY) -m bench.bench_stats

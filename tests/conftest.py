@@ -4,6 +4,10 @@ The schema comes from the Alembic migrations, upgraded once per session into a t
 database, so the migration's own triggers (the append-only audit log) are tested too.
 SQLite: each test gets a copy of the template file. PostgreSQL (TEST_DATABASE_URL set): every
 test uses that database, and the tables are emptied after each test.
+
+Under pytest-xdist (`-n 2`), each worker is a process of its own with its own tmp_path, so its
+own SQLite files and search index; on PostgreSQL each worker gets a database of its own,
+`<TEST_DATABASE_URL's database>_gw0`, `_gw1`…, made on first use.
 """
 import os
 import shutil
@@ -23,7 +27,41 @@ from marketplace.extensions import db
 
 from .factories import PASSWORD, make_member, make_user
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1"… in an xdist worker
+
+
+def worker_database_url(url, worker):
+    """The URL of this xdist worker's own PostgreSQL database: the workers empty the tables
+    after each test and rebuild the schema at the start, so they cannot share one."""
+    if not url or not worker:
+        return url
+    base = sa.engine.make_url(url)
+    return base.set(database=f"{base.database}_{worker}").render_as_string(hide_password=False)
+
+
+POSTGRES_URL = worker_database_url(os.environ.get("TEST_DATABASE_URL"), XDIST_WORKER)
+if POSTGRES_URL:  # anything else that asks for the test database gets this worker's too
+    os.environ["TEST_DATABASE_URL"] = POSTGRES_URL
+    config.TestingConfig.SQLALCHEMY_DATABASE_URI = POSTGRES_URL
+
+
+def create_postgres_database(url):
+    """Create the database of `url` unless it exists, through the `postgres` maintenance
+    database (the test role has CREATEDB; .ci/start-postgres makes it a superuser)."""
+    name = sa.engine.make_url(url).database
+    maintenance = sa.create_engine(sa.engine.make_url(url).set(database="postgres"),
+                                   isolation_level="AUTOCOMMIT")
+    exists = sa.text("SELECT 1 FROM pg_database WHERE datname = :name")
+    try:
+        with maintenance.connect() as connection:
+            if connection.scalar(exists, {"name": name}) is None:
+                try:
+                    connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+                except sa.exc.ProgrammingError:  # made meanwhile by another run: fine
+                    if connection.scalar(exists, {"name": name}) is None:
+                        raise
+    finally:
+        maintenance.dispose()
 
 
 @sa.event.listens_for(Engine, "connect")
@@ -65,11 +103,84 @@ class SharedTemplateCache(BytecodeCache):
 TEMPLATE_CACHE = SharedTemplateCache()
 
 
+def share_url_builders():
+    """Compile each URL rule's builder once per process instead of once per app.
+
+    Every test builds a new app with the same ~180 rules, and werkzeug generates and compiles
+    Python code for two builders per rule as each rule is added: 0.14 s of the 0.16 s that
+    create_app() took, for some 1,500 apps a run. The generated function depends only on the
+    rule's text and parsed parts (its converters are read at call time from the rule it is
+    bound to), so rules with the same text and parts share it. Rules with defaults, which can
+    be folded into the code, are compiled as before. Tests only: the app builds its URL map
+    once. (Werkzeug's internals, pinned in requirements.txt: check this on an upgrade.)
+    """
+    from werkzeug.routing.rules import Rule
+
+    original = Rule._compile_builder
+    if getattr(original, "shared", False):
+        return
+    compiled = {}
+
+    def compile_builder(self, append_unknown=True):
+        if self.defaults:
+            return original(self, append_unknown)
+        key = (self.rule, tuple(self._trace), append_unknown)
+        builder = compiled.get(key)
+        if builder is None:
+            builder = compiled[key] = original(self, append_unknown)
+        return builder
+
+    compile_builder.shared = True
+    Rule._compile_builder = compile_builder
+
+
+share_url_builders()
+
+
+def share_compiled_sql():
+    """One SQL compilation cache for the whole process instead of one per app.
+
+    SQLAlchemy caches each statement's compiled SQL in its engine, under the engine's dialect;
+    every test builds a new app, so a new engine, and compiled each of its statements anew
+    (about 30 compilations a test, a fifth of its time). Engines of the same database kind and
+    server version have dialects that compile alike, so the first such dialect stands for the
+    others, and their statements share one cache (compiled SQL is immutable, shared across
+    connections and threads as SQLAlchemy does within an engine). A statement run without a
+    cache (an explicit compiled_cache=None) is left as it was. (SQLAlchemy's internals, pinned
+    in requirements.txt: check this on an upgrade.)
+    """
+    from sqlalchemy.sql.elements import ClauseElement
+    from sqlalchemy.util import LRUCache
+
+    original = ClauseElement._compile_w_cache
+    if getattr(original, "shared", False):
+        return
+    dialects = {}
+    compiled = LRUCache(5000)
+
+    def compile_w_cache(self, dialect, *, compiled_cache, **kw):
+        if isinstance(compiled_cache, LRUCache):
+            kind = (type(dialect), dialect.dbapi, dialect.server_version_info,
+                    dialect.default_schema_name, dialect.paramstyle, dialect.label_length,
+                    dialect.max_identifier_length)
+            dialect = dialects.setdefault(kind, dialect)
+            compiled_cache = compiled
+        return original(self, dialect, compiled_cache=compiled_cache, **kw)
+
+    compile_w_cache.shared = True
+    ClauseElement._compile_w_cache = compile_w_cache
+
+
+share_compiled_sql()
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
     """Upgrade a database to the newest migration once; returns what each test copies."""
     tmp_path = tmp_path_factory.mktemp("schema")
     if POSTGRES_URL:
+        if XDIST_WORKER:
+            create_postgres_database(POSTGRES_URL)
         engine = sa.create_engine(POSTGRES_URL)
         with engine.begin() as connection:
             connection.execute(sa.text("DROP SCHEMA public CASCADE"))
