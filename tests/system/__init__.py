@@ -1,0 +1,1 @@
+"""Tests that run real servers in subprocesses: faults, scale-out, API fuzzing, backups."""
