@@ -26,6 +26,13 @@ class Config:
     # Werkzeug refuses bodies past this before any view runs (a little above one upload).
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
     MARKET_CLOCK_FILE = os.environ.get("MARKET_CLOCK_FILE")
+    # Each process applies the shared search outbox to its index this often (0: only after
+    # its own changes and by `flask search sync --follow`); see docs/deploy.md.
+    SEARCH_FOLLOW_SECONDS = float(os.environ.get("SEARCH_FOLLOW_SECONDS", 0.5))
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none).
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", 0))
+    STATIC_MAX_AGE = int(os.environ.get("STATIC_MAX_AGE", 60))  # un-fingerprinted URLs
+    STATIC_CHECK_MTIME = _bool("STATIC_CHECK_MTIME")  # re-hash static files changed on disk
 
     TEMPLATE_DIR = str(BASE_DIR / "templates")
     STATIC_DIR = str(BASE_DIR / "static")
@@ -64,6 +71,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     LOGIN_MAX_FAILURES_PER_IP = 20
+    SEARCH_FOLLOW_SECONDS = 0  # tests sync when they mean to
 
 
 class ProductionConfig(Config):

@@ -34,6 +34,14 @@ def create_app(config=None):
     register_request_hooks(app)
     register_template_helpers(app)
     register_commands(app)
+    from . import static_files
+
+    static_files.init_app(app)  # fingerprinted static URLs, long cache headers
+    if app.config.get("PROXY_FIX_X_FOR"):  # behind N reverse proxies (docs/deploy.md)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_X_FOR"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 
