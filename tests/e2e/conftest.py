@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -51,10 +52,29 @@ def free_port():
 
 
 class LiveServer:
-    def __init__(self, url, instance_dir, log_path):
+    def __init__(self, url, instance_dir, log_path, env=None):
         self.url = url
         self.instance_dir = instance_dir
         self.log_path = log_path
+        self.env = env or {}
+        self.clock_file = instance_dir / "clock.txt"  # MARKET_CLOCK_FILE; empty: real time
+
+    def now(self):
+        """The market's time as the server sees it (the clock file's, or the real one)."""
+        text = self.clock_file.read_text().strip() if self.clock_file.exists() else ""
+        moment = datetime.fromisoformat(text) if text else datetime.now(UTC)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    def set_clock(self, moment):
+        """Move the market's clock (only forward: every test on this server shares it)."""
+        if moment < self.now():
+            raise ValueError(f"the market clock only moves forward ({moment} < {self.now()})")
+        self.clock_file.write_text(moment.astimezone(UTC).isoformat())
+
+    def tick(self):
+        """`flask market tick` against the server's database and clock."""
+        with open(self.log_path, "a") as log:
+            _flask(["market", "tick"], self.env, log)
 
     def log_tail(self, lines=60):
         """The last lines of the server's output, without colours or static-file requests."""
@@ -90,8 +110,10 @@ def live_server(tmp_path_factory):
         DATABASE_URL=f"sqlite:///{instance / 'e2e.db'}",
         SEARCH_INDEX_DIR=str(instance / "search-index"),
         UPLOAD_DIR=str(instance / "uploads"),
+        MARKET_CLOCK_FILE=str(instance / "clock.txt"),
         PYTHONUNBUFFERED="1",
     )
+    (instance / "clock.txt").write_text("")  # real time until a test moves it
     log_path = instance / "server.log"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -102,7 +124,7 @@ def live_server(tmp_path_factory):
             [sys.executable, "-m", "flask", "run", "--host", "127.0.0.1", "--port", str(port),
              "--no-reload"],
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    live = LiveServer(url, instance, log_path)
+    live = LiveServer(url, instance, log_path, env)
     try:
         deadline = time.monotonic() + 60
         while True:
