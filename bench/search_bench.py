@@ -3,11 +3,14 @@ synthetic corpus, with SQLite FTS5 on the same records and queries as a referenc
 
     python -m bench.search_bench                 # 10k and 100k records (make bench)
     python -m bench.search_bench --sizes 10000 --procs 1,2
+    python -m bench.search_bench --dataset /tmp/scaled   # the data set of bench/scale.py
 
 Each size gets a fresh SQLite database (from the migrations) in a temporary folder, filled
 with registered achievements; the index is built by the real `rebuild()` (streamed from SQL,
 as `flask search rebuild` does) and queried by the real `search()`, which also loads the
-page's records from SQL. It prints numbers; it asserts nothing.
+page's records from SQL. With --dataset, the queries run on a bench/scale.py data set instead
+(achievements and public listings, its index as built); FTS5 there holds its achievements (a
+scratch copy; on SQLite only). It prints numbers; it asserts nothing.
 """
 import argparse
 import json
@@ -43,11 +46,11 @@ def percentile(values, pct):
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-def make_app(folder):
+def make_app(folder, url=None):
     from config import TestingConfig
     from marketplace import create_app
 
-    attrs = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}",
+    attrs = {"SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{folder / 'bench.db'}",
              "INSTANCE_DIR": str(folder), "UPLOAD_DIR": str(folder / "uploads"),
              "SEARCH_INDEX_DIR": str(folder / "search-index"), "MARKET_CLOCK_FILE": None}
     return create_app(type("BenchConfig", (TestingConfig,), attrs))
@@ -150,15 +153,19 @@ def fts5_latencies(app, rounds):
     from marketplace.search.analysis import cut, normalize
 
     path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    connection = sqlite3.connect(path)
+    # The FTS5 tables go to a database of their own: the source is only read.
+    scratch = Path(tempfile.mkdtemp(prefix="search-bench-fts-"))
+    connection = sqlite3.connect(scratch / "fts.db")
+    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     connection.executescript("""
         DROP TABLE IF EXISTS fts_trigram; DROP TABLE IF EXISTS fts_words;
         CREATE VIRTUAL TABLE fts_trigram USING fts5(title, keywords, summary,
             tokenize='trigram');
         CREATE VIRTUAL TABLE fts_words USING fts5(title, keywords, summary);
     """)
-    rows = connection.execute("SELECT id, title || ' ' || coalesce(title_en, ''), keywords, "
-                              "summary FROM achievements").fetchall()
+    rows = source.execute("SELECT id, title || ' ' || coalesce(title_en, ''), keywords, "
+                          "summary FROM achievements").fetchall()
+    source.close()
 
     def segmented(text):
         return " ".join(w for part in re.findall(r"[\u4e00-\u9fff]+|[a-z0-9]+", normalize(text))
@@ -209,6 +216,7 @@ def fts5_latencies(app, rounds):
                     times.append((time.perf_counter() - started) * 1000)
         results[name] = times
     connection.close()
+    shutil.rmtree(scratch, ignore_errors=True)
     return results
 
 
@@ -278,6 +286,45 @@ def recall(app, count):
     return len(terms), terms_missed, occurrences, missed_jieba, missed_ours
 
 
+def report_queries(app, rounds):
+    """Latencies of search() with and without highlighting, and of FTS5 on the same
+    queries; returns the hits per query."""
+    plain, plain_cpu, totals, cold = query_latencies(app, rounds, highlight=False)
+    marked, marked_cpu, _, _ = query_latencies(app, rounds, highlight=True)
+    print(f"first search of each query after opening the index (cold caches): p50 "
+          f"{percentile(cold, 50):.1f} ms, p95 {percentile(cold, 95):.1f} ms")
+    for label, wall, cpu in (("without", plain, plain_cpu), ("with", marked, marked_cpu)):
+        print(f"search() {label} highlighting: p50 {percentile(wall, 50):.1f} ms, "
+              f"p95 {percentile(wall, 95):.1f} ms, max {max(wall):.1f} ms "
+              f"(CPU time: p50 {percentile(cpu, 50):.1f} ms, p95 {percentile(cpu, 95):.1f} "
+              f"ms)")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        fts = fts5_latencies(app, rounds)
+        for name, times in fts.items():
+            print(f"FTS5 {name + ':':<13} p50 {percentile(times, 50):.1f} ms, "
+                  f"p95 {percentile(times, 95):.1f} ms; ours with highlighting / FTS5 at p95: "
+                  f"{percentile(marked, 95) / percentile(times, 95):.1f}x")
+    print("hits per query: " + ", ".join(f"{json.loads(f) and q + str(json.loads(f)) or q}"
+                                         f"={n}" for (q, f), n in list(totals.items())))
+
+
+def run_dataset(folder, rounds):
+    """The queries on a data set of bench/scale.py (its database and index as they are)."""
+    from bench.http import dataset_env
+
+    url = dataset_env(folder)["DATABASE_URL"]
+    app = make_app(folder, url)
+    with app.app_context():
+        from marketplace.extensions import db
+        from marketplace.search import search
+
+        achievements = db.session.scalar(db.text("SELECT count(*) FROM achievements"))
+        documents = search("", per_page=1).total
+    print(f"\n== data set {folder}: {achievements:,} achievements, {documents:,} public "
+          f"records in the index")
+    report_queries(app, rounds)
+
+
 def run(size, rounds, procs_list, keep):
     folder = Path(tempfile.mkdtemp(prefix=f"search-bench-{size}-"))
     try:
@@ -290,22 +337,7 @@ def run(size, rounds, procs_list, keep):
             print(f"rebuild, {procs} process{'es' if procs > 1 else ''}: {seconds:.1f} s, "
                   f"{size / seconds:,.0f} docs/s ({cpu:.0f} CPU-seconds in all), "
                   f"index {size_bytes / 2**20:.1f} MB")
-        plain, plain_cpu, totals, cold = query_latencies(app, rounds, highlight=False)
-        marked, marked_cpu, _, _ = query_latencies(app, rounds, highlight=True)
-        print(f"first search of each query after opening the index (cold caches): p50 "
-              f"{percentile(cold, 50):.1f} ms, p95 {percentile(cold, 95):.1f} ms")
-        for label, wall, cpu in (("without", plain, plain_cpu), ("with", marked, marked_cpu)):
-            print(f"search() {label} highlighting: p50 {percentile(wall, 50):.1f} ms, "
-                  f"p95 {percentile(wall, 95):.1f} ms, max {max(wall):.1f} ms "
-                  f"(CPU time: p50 {percentile(cpu, 50):.1f} ms, p95 {percentile(cpu, 95):.1f} "
-                  f"ms)")
-        fts = fts5_latencies(app, rounds)
-        for name, times in fts.items():
-            print(f"FTS5 {name + ':':<13} p50 {percentile(times, 50):.1f} ms, "
-                  f"p95 {percentile(times, 95):.1f} ms; ours with highlighting / FTS5 at p95: "
-                  f"{percentile(marked, 95) / percentile(times, 95):.1f}x")
-        print("hits per query: " + ", ".join(f"{json.loads(f) and q + str(json.loads(f)) or q}"
-                                             f"={n}" for (q, f), n in list(totals.items())))
+        report_queries(app, rounds)
         if size <= 20000:
             terms, missed_terms, occurrences, missed_jieba, missed_ours = recall(app, size)
             print(f"recall over {terms} technical terms ({occurrences:,} records containing "
@@ -324,11 +356,16 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3, help="timed passes over the queries")
     parser.add_argument("--procs", default="2", help="writer processes to try, e.g. 1,2")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    parser.add_argument("--dataset", type=Path, help="instead of fresh corpora: query the "
+                        "data set of bench/scale.py in this folder (its index as it is)")
     args = parser.parse_args(argv)
     os.environ.setdefault("MARKET_CONFIG", "testing")
     print(f"Search benchmark: {len(QUERIES) + len(FILTERED)} queries × {args.rounds} rounds, "
           f"corpus seed {SEED}, python {sys.version.split()[0]}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")
+    if args.dataset:
+        run_dataset(args.dataset.resolve(), args.rounds)
+        return
     rj, pj, same = segmentation_speed(None)
     if pj is not None:
         print(f"segmentation of 10k records: rjieba {rj:.2f} s, jieba {pj:.2f} s "
