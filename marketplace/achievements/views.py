@@ -205,7 +205,7 @@ def upload(achievement_id):
         try:
             services.attach_evidence(achievement_id, form.file.data, form.kind.data,
                                      current_user)
-        except DomainError as exc:
+        except (ValidationFailed, Conflict) as exc:  # 403 and 404 as on every other page
             flash_errors(exc)
         else:
             flash(_("File attached."), "success")

@@ -142,7 +142,5 @@ def test_the_page_upload_flashes_the_outcome(market):
     stranger = market.page_client(market.user("institute"))
     response = stranger.post(f"/achievements/{record_id}/files", data={
         "kind": "paper", "file": (io.BytesIO(PDF), "论文.pdf")})
-    assert response.status_code == 302
-    assert [c for c, _ in flashes(stranger)] == ["danger"]
-    assert stranger.get(response.headers["Location"]).status_code == 404
+    assert response.status_code == 404  # as every other page answers a stranger's id
     assert [h[0] for h in market.history(record_id)] == ["create", "attach"]
