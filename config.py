@@ -4,6 +4,8 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE = Path(os.environ.get("MARKET_INSTANCE_DIR", BASE_DIR / "instance"))
+# The key used when SECRET_KEY is not set: fine for a laptop, refused in production.
+DEV_SECRET_KEY = "dev-only-not-secret"
 
 
 def _bool(name, default=False):
@@ -14,7 +16,7 @@ def _bool(name, default=False):
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'market.db'}"
     )
@@ -81,7 +83,7 @@ class ProductionConfig(Config):
     @staticmethod
     def check(config):
         """Refuse to start with settings that are unsafe in production."""
-        if not config.get("SECRET_KEY") or config["SECRET_KEY"] == Config.SECRET_KEY:
+        if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEV_SECRET_KEY:
             raise RuntimeError("SECRET_KEY must be set in production")
         if config.get("MARKET_CLOCK_FILE"):
             raise RuntimeError("MARKET_CLOCK_FILE is for tests and is refused in production")

@@ -52,12 +52,19 @@ def production(tmp_path, **attrs):
 @pytest.mark.parametrize("attrs", [
     {"SECRET_KEY": ""},
     {"SECRET_KEY": None},
-    {"SECRET_KEY": config.Config.SECRET_KEY},
+    {"SECRET_KEY": config.DEV_SECRET_KEY},
     {"MARKET_CLOCK_FILE": "/tmp/clock.txt"},
 ])
 def test_production_refuses_unsafe_settings(tmp_path, attrs):
     with pytest.raises(RuntimeError):
         create_app(production(tmp_path, **attrs))
+
+
+def test_production_starts_with_the_secret_key_from_the_environment(tmp_path, monkeypatch):
+    # SECRET_KEY=... in the environment sets Config.SECRET_KEY too: only the development
+    # default is refused, not a key equal to the base class's.
+    monkeypatch.setattr(config.Config, "SECRET_KEY", "a-long-random-production-secret")
+    assert create_app(production(tmp_path)).config["ENV_NAME"] == "production"
 
 
 def test_production_starts_with_safe_settings(tmp_path):
