@@ -19,6 +19,16 @@ from ..brokers.states import LEVELS
 PATTERNS = {"count": "#,##0", "amount": "#,##0.00", "percent": "#,##0.00", "share": "#,##0.0",
             "days": "#,##0.#"}
 WAN = Decimal(10000)
+# What a spreadsheet takes for the start of a formula in a cell of a CSV file.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_number(text):
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return text.strip() == text
 
 
 def chinese():
@@ -69,7 +79,12 @@ class Cell:
 
     @property
     def csv_text(self):
-        return self._format(grouped=False)
+        text = self._format(grouped=False)
+        if self.kind == "text" and text[:1] in FORMULA_STARTS and not _is_number(text):
+            # A name typed as "=cmd|…" would be a formula in a spreadsheet (CSV injection):
+            # the apostrophe makes it text, as OWASP advises.
+            return "'" + text
+        return text
 
 
 @dataclass

@@ -408,6 +408,40 @@ def test_reading_every_page(world, role):
     check(world, role, reading=True)
 
 
+def csv_cells(response):
+    import csv
+
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    return [cell for row in csv.reader(io.StringIO(response.get_data(as_text=True)))
+            for cell in row]
+
+
+def test_csv_exports_defuse_formulas(world):
+    """Contract titles and parties' names (the report) and broker names (the statistics'
+    tables) start with =, @, + or -: a spreadsheet must read them as text, not formulas."""
+    from marketplace import clock
+    from marketplace.contracts.models import Contract
+    from marketplace.extensions import db
+
+    with world.app.app_context():
+        months = {(moment.astimezone(clock.LOCAL_TZ).year, moment.astimezone(clock.LOCAL_TZ).month)
+                  for moment in db.session.scalars(db.select(Contract.certified_at).where(
+                      Contract.certified_at.is_not(None)))}
+    bureau = world.client("bureau")
+    cells = []
+    for year, month in sorted(months):
+        cells += csv_cells(bureau.get(f"/stats/report.csv?year={year}&month={month}"))
+    for name in ("summary", "type", "brokers", "achievements", "targets"):
+        cells += csv_cells(bureau.get(f"/stats/{name}.csv?year={max(months)[0]}"))
+    hostile = [cell for cell in cells if any(p.lstrip("=@+-") in cell
+                                              for p in payloads.PAYLOADS)]
+    assert hostile, "the report shows the injected names"
+    live = [cell for cell in cells if cell[:1] in payloads.FORMULA_STARTS + ("\t", "\r")
+            and not cell.lstrip("-").replace(".", "", 1).isdigit()]
+    assert live == []
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_acting_on_every_route(world, role):
     """Every POST/PUT/PATCH/DELETE route as `role`: refused exactly as MATRIX says, never a
