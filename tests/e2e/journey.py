@@ -78,8 +78,10 @@ class Actor:
 
     def __init__(self, browser, server, lang, t, name):
         self.t, self.name = t, name
+        # Reduced motion: no focus-ring transitions, so the focus check sees the final style.
         self.context = browser.new_context(base_url=server.url, locale=LOCALES[lang],
-                                           viewport={"width": 1280, "height": 900})
+                                           viewport={"width": 1280, "height": 900},
+                                           reduced_motion="reduce")
         self.context.set_default_timeout(TIMEOUT_MS)
         self.context.set_default_navigation_timeout(TIMEOUT_MS)
         self.page = self.context.new_page()
@@ -108,12 +110,18 @@ class Actor:
     def expect_text(self, msgid, **params):
         expect(self.page.locator("main")).to_contain_text(self.t(msgid, **params))
 
-    def log_in(self, username, password=PASSWORD):
+    def log_in(self, username, password=PASSWORD, keyboard=False):
         page = self.goto("/login")
-        page.locator("#username").fill(username)
-        page.locator("#password").fill(password)
-        page.locator("form").filter(has=page.locator("#password")).locator(
-            "[type=submit]").click()
+        button = page.locator("form").filter(has=page.locator("#password")).locator(
+            "[type=submit]")
+        if keyboard:
+            keys = Keyboard(page)
+            keys.enter({"username": username, "password": password})
+            keys.submit(button)
+        else:
+            page.locator("#username").fill(username)
+            page.locator("#password").fill(password)
+            button.click()
         expect(page.locator("nav form[action$='/logout'] [type=submit]")).to_be_visible()
         # A user's saved language wins over the browser's: switch to the run's with ?lang=.
         page = self.goto(f"/?lang={self.lang}")
@@ -156,3 +164,81 @@ class Cast:
         for actor in self.actors:
             actor.close()
         return False
+
+
+# --- keyboard only ----------------------------------------------------------------------------
+
+FOCUS_VISIBLE = """e => {
+  const style = getComputedStyle(e);
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+  return outline || (style.boxShadow && style.boxShadow !== 'none');
+}"""
+IS_FOCUSED = "e => document.activeElement === e"
+TAB_LIMIT = 120  # a form page's navigation, form and footer have fewer stops than that
+
+
+class Keyboard:
+    """A form filled with the keyboard only: Tab (and Shift+Tab) to each field in the page's
+    order, typing, arrow keys in a <select>, Space on a checkbox, Enter on the submit button.
+    Every field reached must show its focus (an outline or a box shadow)."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def tab_to(self, locator, back=False):
+        target = locator.first.element_handle()
+        if self.page.evaluate(IS_FOCUSED, target):  # autofocus
+            return target
+        for _ in range(TAB_LIMIT):
+            self.page.keyboard.press("Shift+Tab" if back else "Tab")
+            if self.page.evaluate(IS_FOCUSED, target):
+                assert self.page.evaluate(FOCUS_VISIBLE, target), \
+                    f"the keyboard focus is not visible on {locator}"
+                return target
+        raise AssertionError(f"{TAB_LIMIT} presses of Tab never reached {locator} "
+                             "(is it out of the tab order?)")
+
+    def enter(self, values):
+        """Fill fields by id, in the page's tab order."""
+        for field_id, value in values.items():
+            field = self.page.locator(f"#{field_id}")
+            kind = self.tab_to(field).evaluate(
+                "e => e.tagName.toLowerCase() + ':' + (e.type || '')")
+            if kind.startswith("select"):
+                self._choose(field, value)
+            elif kind == "input:checkbox":
+                if field.is_checked() != bool(value):
+                    self.page.keyboard.press("Space")
+            elif kind == "input:date":
+                self._date(field, value)
+            else:
+                self.page.keyboard.press("ControlOrMeta+A")
+                self.page.keyboard.type(value)
+            if not kind.startswith("select") and kind != "input:checkbox":
+                assert field.input_value() == value, (field_id, field.input_value(), value)
+
+    def _choose(self, field, value):
+        values = field.locator("option").evaluate_all("os => os.map(o => o.value)")
+        assert value in values, (value, values)
+        steps = values.index(value) - field.evaluate("e => e.selectedIndex")
+        for _ in range(abs(steps)):
+            self.page.keyboard.press("ArrowDown" if steps > 0 else "ArrowUp")
+        assert field.input_value() == value, (field.input_value(), value)
+
+    def _date(self, field, value):
+        """A date typed in the segments' order of the browser's locale."""
+        year, month, day = value.split("-")
+        order = self.page.evaluate("() => new Intl.DateTimeFormat(navigator.language)"
+                                   ".formatToParts(new Date(2001, 1, 3))"
+                                   ".map(p => p.type).filter(t => t !== 'literal')")
+        parts = {"year": year, "month": month, "day": day}
+        self.page.keyboard.type("".join(parts[segment] for segment in order))
+        assert field.input_value() == value, (field.input_value(), value)
+
+    def submit(self, button):
+        """Tab to the submit button, check Shift+Tab leaves it and Tab returns, press Enter."""
+        self.tab_to(button)
+        self.page.keyboard.press("Shift+Tab")
+        assert not self.page.evaluate(IS_FOCUSED, button.first.element_handle())
+        self.tab_to(button)
+        self.page.keyboard.press("Enter")

@@ -19,6 +19,7 @@ from tests.e2e.journey import (
     DEMO_PASSWORD,
     PASSWORD,
     Cast,
+    Keyboard,
     check_boxes,
     credit_code,
     fill,
@@ -30,18 +31,31 @@ RESERVE, INCREMENT = 1_000_000, 50_000
 FIELD = "environment"  # 节能环保
 
 
-def register(actor, role, username, org=None):
+def complete(actor, values, button, keyboard=False):
+    """Fill a form (fields by id, in the page's order) and press its button: with the mouse,
+    or with the keyboard only (Tab, typing, arrows, Space, Enter; focus always visible)."""
+    if keyboard:
+        keys = Keyboard(actor.page)
+        keys.enter(values)
+        keys.submit(actor.button(button))
+    else:
+        fill(actor.page, values)
+        actor.press(button)
+
+
+def register(actor, role, username, org=None, keyboard=False):
     """The registration page: a new user (and organisation); it logs them in."""
-    page = actor.goto("/register")
-    fill(page, {"role": role, "username": username, "email": f"{username}@example.cn",
-                "password": PASSWORD, "confirm": PASSWORD})
+    actor.goto("/register")
+    values = {"role": role, "username": username, "email": f"{username}@example.cn",
+              "password": PASSWORD, "confirm": PASSWORD}
     if org is not None:
         name, kind, entity_type = org
-        fill(page, {"org_name": name, "org_kind": kind, "org_entity_type": entity_type,
-                    "org_credit_code": credit_code(), "org_county": "141102",
-                    "org_address": "吕梁市离石区龙凤南大街 1 号", "org_contact_name": "测试员",
-                    "org_contact_phone": "0358-8200001"})
-    page.locator("form").filter(has=page.locator("#confirm")).locator("[type=submit]").click()
+        values |= {"org_name": name, "org_kind": kind, "org_entity_type": entity_type,
+                   "org_credit_code": credit_code(), "org_county": "141102",
+                   "org_address": "吕梁市离石区龙凤南大街 1 号", "org_contact_name": "测试员",
+                   "org_contact_phone": "0358-8200001"}
+    complete(actor, values, "Create my account", keyboard)
+    page = actor.page
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.locator("nav form[action$='/logout'] [type=submit]")).to_have_text(
         actor.t("Log out"))
@@ -78,8 +92,11 @@ def number(text):
         return 0.0  # "—": no contract yet
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_market_journey(browser, live_server, lang, request):
+@pytest.mark.parametrize(("lang", "keyboard"), [("zh", False), ("en", True)],
+                         ids=["zh", "en-keyboard"])
+def test_market_journey(browser, live_server, lang, keyboard, request):
+    """In English, the main forms (login, registration, achievement, listing, intent and bid)
+    are filled with the keyboard only."""
     started = time.monotonic()
     run = f"{lang}{secrets.token_hex(2)}"
     server = live_server
@@ -98,7 +115,7 @@ def test_market_journey(browser, live_server, lang, request):
         register(buyer_a, "enterprise", f"e2e_ent_a_{run}",
                  (orgs["buyer_a"], "enterprise", "private_enterprise"))
         register(buyer_b, "enterprise", f"e2e_ent_b_{run}",
-                 (orgs["buyer_b"], "enterprise", "private_enterprise"))
+                 (orgs["buyer_b"], "enterprise", "private_enterprise"), keyboard)
         register(broker, "broker", f"e2e_broker_{run}")
 
         broker_name = f"端到端经纪人{run}"
@@ -113,7 +130,7 @@ def test_market_journey(browser, live_server, lang, request):
         broker.expect_flash()
 
         # --- the bureau verifies the organisations and the broker ------------------------------
-        bureau.log_in("bureau", DEMO_PASSWORD)
+        bureau.log_in("bureau", DEMO_PASSWORD, keyboard)
         for key in ("institute", "buyer_a", "buyer_b"):
             decide(bureau, "/bureau/organizations", orgs[key], "verify")
         decide(bureau, "/bureau/brokers", broker_name, "verify")
@@ -123,19 +140,19 @@ def test_market_journey(browser, live_server, lang, request):
         # --- an achievement registered --------------------------------------------------------
         title = f"煤矸石陶粒固废综合利用技术{run}"
         page = institute.goto("/achievements/new")
-        fill(page, {
+        complete(institute, {
             "title": title, "category": "applied", "field": FIELD,
             "keywords": "煤矸石，陶粒，固废利用",
             "summary": "以煤矸石为主要原料烧制轻质陶粒，固废综合利用率达到 90%。",
             "details": "保密：烧成温度曲线。", "attribute": "original",
-            "level": "domestic_leading", "maturity": "7", "research_start": "2021-03",
-            "research_end": "2023-12", "source": "provincial_plan", "secrecy": "none",
+            "level": "domestic_leading", "maturity": "7", "source": "provincial_plan",
+            "research_start": "2021-03", "research_end": "2023-12", "secrecy": "none",
             "evaluation_method": "appraisal",
             "evaluation_certificate": f"晋科鉴字〔2024〕第 {run} 号",
             "evaluation_date": "2024-06-10", "completers-0-name": "李明",
             "completers-0-organization": orgs["institute"], "ip-0-type": "invention_patent",
-            "ip-0-number": patent_number(), "ip-0-status": "granted"})
-        institute.press("Save the draft")
+            "ip-0-number": patent_number(), "ip-0-status": "granted"},
+            "Save the draft", keyboard)
         institute.expect_flash()
         for kind in ("evaluation_proof", "development_report"):
             fill(page, {"kind": kind})
@@ -151,11 +168,11 @@ def test_market_journey(browser, live_server, lang, request):
         # --- a listing announced ----------------------------------------------------------
         page = institute.goto("/listings/new")
         option = page.locator("#achievement_id option", has_text=title)
-        fill(page, {"achievement_id": option.get_attribute("value"),
-                    "transfer_mode": "assignment", "asking_price": "1200000",
-                    "reserve_price": str(RESERVE), "bid_increment": str(INCREMENT),
-                    "announcement_days": "15", "listing_days": "30", "bidding_days": "1"})
-        institute.press("Save the draft")
+        complete(institute, {
+            "achievement_id": option.get_attribute("value"), "transfer_mode": "assignment",
+            "asking_price": "1200000", "reserve_price": str(RESERVE),
+            "bid_increment": str(INCREMENT), "announcement_days": "15", "listing_days": "30",
+            "bidding_days": "1"}, "Save the draft", keyboard)
         institute.expect_flash()
         listing_url = page.url
         institute.press("Submit for review")
@@ -165,21 +182,20 @@ def test_market_journey(browser, live_server, lang, request):
         institute.expect_text("Announced")
 
         # --- two intents --------------------------------------------------------------------
-        for buyer, offer in ((buyer_a, "1100000"), (buyer_b, "1150000")):
+        for buyer, offer, keys in ((buyer_a, "1100000", False), (buyer_b, "1150000", keyboard)):
             page = buyer.goto(listing_url)
-            fill(page, {"statement": "我公司有意受让该技术，具备实施条件。",
-                        "offered_price": offer})
-            buyer.press("Register the intent")
+            complete(buyer, {"statement": "我公司有意受让该技术，具备实施条件。",
+                             "offered_price": offer}, "Register the intent", keys)
             buyer.expect_flash()
             expect(buyer.button("Withdraw your intent")).to_be_visible()
 
         # --- bidding, with the clock moved past the announcement --------------------------
         server.set_clock(t0 + timedelta(days=15, minutes=30))
-        for buyer, amount in ((buyer_a, RESERVE), (buyer_b, RESERVE + INCREMENT)):
+        for buyer, amount, keys in ((buyer_a, RESERVE, False),
+                                    (buyer_b, RESERVE + INCREMENT, keyboard)):
             page = buyer.goto(listing_url)
             buyer.expect_text("Bidding")
-            fill(page, {"amount": str(amount)})
-            buyer.press("Place the bid")
+            complete(buyer, {"amount": str(amount)}, "Place the bid", keys)
             buyer.expect_flash()
 
         # --- awarded at the end of bidding (moved by `flask market tick`), then a deal --------
