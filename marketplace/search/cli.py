@@ -8,7 +8,8 @@ search_cli = AppGroup("search", help="The search index.")
 
 
 @search_cli.command("sync")
-@click.option("--follow", is_flag=True, help="Keep syncing until interrupted (one per host).")
+@click.option("--follow", is_flag=True, help="Keep syncing until interrupted (one per host; "
+              "not needed while the app's own follower runs, SEARCH_FOLLOW_SECONDS > 0).")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between syncs.")
 def sync_command(follow, interval):
     """Apply the search outbox to the index (rebuilding a missing or broken index)."""

@@ -36,8 +36,11 @@ def hosts(tmp_path_factory):
         a.flask("db", "upgrade")
         a.flask("users", "create", "--username", "officer", "--password", PASSWORD,
                 "--role", "bureau")
-        starting = [threading.Thread(target=host.start, kwargs={"workers": 2})
-                    for host in (a, b)]
+        # A with --preload (the app built in gunicorn's master, then forked), B without: the
+        # follower must start in the workers either way (docs/deploy.md).
+        starting = [threading.Thread(target=host.start,
+                                     kwargs={"workers": 2, "extra_args": extra})
+                    for host, extra in ((a, ("--preload",)), (b, ()))]
         for thread in starting:
             thread.start()
         for thread in starting:
