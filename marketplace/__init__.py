@@ -5,6 +5,8 @@ from flask import Flask, g, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from config import CONFIGS, ProductionConfig
 
@@ -27,6 +29,7 @@ def create_app(config=None):
     if production:
         ProductionConfig.check(app.config)
     os.makedirs(app.instance_path, exist_ok=True)
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     register_extensions(app)
     register_blueprints(app)
@@ -43,6 +46,20 @@ def create_app(config=None):
         hops = app.config["PROXY_FIX_X_FOR"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` in every route: an id beyond what an id column holds (PostgreSQL's integer,
+    2**31 - 1) names nothing, so it answers 404 instead of failing in the database (SQLite
+    cannot even bind one beyond 2**63 - 1)."""
+
+    MAX = 2**31 - 1
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        if number > self.MAX:
+            raise NotFound()  # not a ValidationError: that would make it a 405 on some paths
+        return number
 
 
 def select_locale():
@@ -91,9 +108,12 @@ def register_extensions(app):
     from .accounts.models import User
 
     @login_manager.user_loader
-    def load_user(user_id):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    def load_user(session_id):
+        user_id, _, _ = session_id.partition(":")
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if user is None or not user.active or user.get_id() != session_id:
+            return None  # unknown, deactivated, or the password changed since (User.get_id)
+        return user
 
     from . import models  # noqa: F401  (every model, for Alembic and create_all)
 

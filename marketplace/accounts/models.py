@@ -1,4 +1,6 @@
 """Users, their organisations, login attempts and API tokens."""
+import hashlib
+import hmac
 from datetime import datetime
 from enum import StrEnum
 
@@ -109,6 +111,15 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self):
+        """What sessions and remember-me cookies keep: the id and a keyed fingerprint of the
+        password hash, so that changing the password ends every other session."""
+        from flask import current_app
+
+        key = current_app.config["SECRET_KEY"].encode()
+        mark = hmac.new(key, self.password_hash.encode(), hashlib.sha256).hexdigest()[:20]
+        return f"{self.id}:{mark}"
 
     @property
     def is_active(self):

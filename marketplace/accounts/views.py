@@ -1,7 +1,17 @@
 """Login, logout, registration, password change and organisation pages."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -50,6 +60,7 @@ def login():
             message = [exc.message]
             throttled = True
         else:
+            session.clear()  # nothing planted before the login survives it (fixation)
             login_user(user, remember=form.remember.data)
             flash(_("Welcome, %(name)s.", name=user.username), "success")
             return redirect(safe_next(form.next.data) or url_for("main.home"))
@@ -64,6 +75,7 @@ def login():
 def logout():
     """Log out (POST only, so another site cannot log a user out with a link)."""
     logout_user()
+    session.clear()
     flash(_("You have logged out."), "info")
     return redirect(url_for("main.home"))
 
@@ -92,6 +104,7 @@ def register():
         except ValidationFailed as exc:
             messages = apply_errors(form, exc, {"organization.": "org_"})
         else:
+            session.clear()
             login_user(user)
             flash(_("Your account is ready. The science bureau will verify your "
                     "organisation; you will find its decision in your inbox.")
@@ -113,6 +126,11 @@ def password():
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
+            # The account's id in sessions carries a fingerprint of the password (User.get_id):
+            # every other session and remember-me cookie has just ended; this one goes on.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(current_user._get_current_object(),
+                       remember=remembered in request.cookies)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form), 422 if form.errors else 200
