@@ -176,7 +176,8 @@ def register_request_hooks(app):
         wanted = request.args.get("lang")
         if wanted in app.config["LANGUAGES"] and not request.path.startswith("/api/"):
             response.set_cookie("lang", wanted, max_age=365 * 24 * 3600, samesite="Lax",
-                                httponly=True)
+                                httponly=True, secure=app.config.get("SESSION_COOKIE_SECURE",
+                                                                     False))
             if current_user.is_authenticated and current_user.locale != wanted:
                 from .accounts.services import set_locale
 

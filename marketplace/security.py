@@ -1,4 +1,5 @@
 """HTTP security headers; the CSP allows no inline script and nothing from other origins."""
+from flask import current_app, has_app_context
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -13,8 +14,17 @@ CSP = "; ".join([
 ])
 
 
-def apply_security_headers(response):
+# Production only (served over HTTPS there): browsers then refuse plain HTTP for a year.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def apply_security_headers(response, production=None):
+    """The headers of every response; `production` defaults to the current app's config."""
+    if production is None:
+        production = has_app_context() and current_app.config.get("ENV_NAME") == "production"
     headers = response.headers
+    if production:
+        headers.setdefault("Strict-Transport-Security", HSTS)
     headers.setdefault("Content-Security-Policy", CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")

@@ -118,14 +118,16 @@ def init_app(app):
     app.view_functions["static"] = serve_static
     app.wsgi_app = StaticMiddleware(app.wsgi_app, prints, app.static_url_path + "/",
                                     app.config.get("STATIC_MAX_AGE", 60),
-                                    _security_headers())
+                                    _security_headers(app))
 
 
-def _security_headers():
+def _security_headers(app):
     from .security import apply_security_headers
 
     plain = set(Response().headers.keys())
-    return [(name, value) for name, value in apply_security_headers(Response()).headers.items()
+    production = app.config.get("ENV_NAME") == "production"
+    return [(name, value) for name, value
+            in apply_security_headers(Response(), production).headers.items()
             if name not in plain]
 
 
