@@ -100,8 +100,14 @@ class Actor:
         return self.page.get_by_role("link", name=name, exact=exact)
 
     def press(self, msgid, **params):
-        """Click the button named by the catalogue's words (one that is unique on the page)."""
-        self.button(msgid, **params).click()
+        """Click the button named by the catalogue's words (one that is unique on the page)
+        and wait for the page it leads to (so no check sees the previous page's message)."""
+        with self.page.expect_navigation():
+            self.button(msgid, **params).click()
+
+    def click_and_wait(self, locator):
+        with self.page.expect_navigation():
+            locator.click()
 
     def expect_flash(self):
         expect(self.page.locator(".flashes [role=status], .flashes [role=alert]").first) \
@@ -114,14 +120,15 @@ class Actor:
         page = self.goto("/login")
         button = page.locator("form").filter(has=page.locator("#password")).locator(
             "[type=submit]")
-        if keyboard:
-            keys = Keyboard(page)
-            keys.enter({"username": username, "password": password})
-            keys.submit(button)
-        else:
-            page.locator("#username").fill(username)
-            page.locator("#password").fill(password)
-            button.click()
+        with page.expect_navigation():
+            if keyboard:
+                keys = Keyboard(page)
+                keys.enter({"username": username, "password": password})
+                keys.submit(button)
+            else:
+                page.locator("#username").fill(username)
+                page.locator("#password").fill(password)
+                button.click()
         expect(page.locator("nav form[action$='/logout'] [type=submit]")).to_be_visible()
         # A user's saved language wins over the browser's: switch to the run's with ?lang=.
         page = self.goto(f"/?lang={self.lang}")
