@@ -72,7 +72,7 @@ def me():
 
 @endpoint("/organizations", summary="List organisations", tags=TAGS, auth="optional",
           query=OrganizationListQuery, response=page_schema(OrganizationSchema),
-          errors=(401, 422))
+          errors=(401, 403, 422))
 def list_organizations(args):
     """Verified organisations for everyone; officers may ask for any status."""
     user = api_user()

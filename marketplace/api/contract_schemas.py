@@ -91,15 +91,16 @@ class ContractSchema(BaseSchema):
     seller = fields.Function(lambda c: _party(c, "seller"))
     buyer = fields.Function(lambda c: _party(c, "buyer"))
     broker_name = fields.String(allow_none=True)
-    signed_on = fields.Date()
-    valid_from = fields.Date()
-    valid_to = fields.Date()
-    tech_domain = fields.String()
+    # a draft may not have these yet
+    signed_on = fields.Date(allow_none=True)
+    valid_from = fields.Date(allow_none=True)
+    valid_to = fields.Date(allow_none=True)
+    tech_domain = fields.String(allow_none=True)
     field = fields.String(allow_none=True)
     ip_kind = fields.String()
     ip_numbers = fields.String(allow_none=True)
     plan_category = fields.String()
-    payment_method = fields.String()
+    payment_method = fields.String(allow_none=True)
     total_amount = Money()
     non_technical_items = fields.Function(
         lambda c: [{"name": i.name, "amount": f"{i.amount:.2f}"} for i in c.items])
@@ -120,9 +121,9 @@ class ContractSchema(BaseSchema):
     updated_at = fields.DateTime()
 
     def get_signed(self, record):
-        from ..contracts.services import signed_copy
+        from ..contracts.services import has_signed_copy
 
-        return signed_copy(record) is not None
+        return has_signed_copy(record)
 
 
 def _party(record, side):

@@ -56,7 +56,7 @@ def create_contract(data):
 
 
 @endpoint("/contracts", summary="List contracts", tags=TAGS, auth="required",
-          query=ContractListQuery, response=page_schema(ContractSchema), errors=(401, 422))
+          query=ContractListQuery, response=page_schema(ContractSchema), errors=(401, 403, 422))
 def list_contracts(args):
     """Your organisation's contracts (either side); officers see every contract."""
     user = api_user()
@@ -70,7 +70,7 @@ def list_contracts(args):
                               Contract.seller_credit_code == org.credit_code))
     if args["status"]:
         stmt = stmt.where(Contract.status == args["status"])
-    return page_of(stmt, args, ContractSchema)
+    return page_of(stmt, args, ContractSchema, prepare=services.note_signed_copies)
 
 
 @endpoint("/contracts/<int:contract_id>", summary="One contract", tags=TAGS, auth="required",

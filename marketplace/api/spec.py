@@ -5,6 +5,7 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from .. import DatabaseIdConverter
 from .core import ROUTES, endpoint
 from .schemas import ErrorSchema
 
@@ -20,8 +21,24 @@ def _path(rule):
 
 def _path_params(rule):
     return [{"name": name, "in": "path", "required": True,
-             "schema": {"type": "integer" if conv == "int" else "string"}}
+             "schema": ({"type": "integer", "minimum": 0,
+                         "maximum": DatabaseIdConverter.MAX} if conv == "int"
+                        else {"type": "string"})}
             for conv, name in PARAM_RE.findall(rule)]
+
+
+def _statuses(route):
+    """The error statuses an operation can answer: its declared ones, plus those every
+    operation of its kind gives: 400 for a JSON body that is not an object, 404 for a path id
+    that names nothing, 401 for a bad token where a token is read."""
+    statuses = set(route.errors)
+    if route.body is not None:
+        statuses.add(400)
+    if PARAM_RE.search(route.rule):
+        statuses.add(404)
+    if route.auth != "none":
+        statuses.add(401)
+    return sorted(statuses)
 
 
 def build_spec():
@@ -60,7 +77,7 @@ def build_spec():
             content = ({"application/json": {"schema": route.response}}
                        if route.response is not None else {"application/json": {}})
             op["responses"][str(route.status)] = {"description": "Success", "content": content}
-        for status in route.errors:
+        for status in _statuses(route):
             op["responses"][str(status)] = {
                 "description": ERROR_TEXT[status],
                 "content": {"application/json": {"schema": "Error"}}}
