@@ -38,6 +38,12 @@ def sniff(head: bytes):
     return None
 
 
+def printable_name(name):
+    """The name without control and format characters: a line break would break the
+    download's headers, a right-to-left override would disguise "gpj.exe" as "exe.jpg"."""
+    return "".join(ch for ch in name if ch.isprintable())
+
+
 def _upload_dir():
     path = Path(current_app.config["UPLOAD_DIR"])
     path.mkdir(parents=True, exist_ok=True)
@@ -55,6 +61,9 @@ def save_upload(file_storage, uploader, *, entity=None, entity_id=None, kind=Non
     name = file_storage.filename
     if "/" in name or "\\" in name or ".." in name or "\x00" in name:
         refuse(_l("The file name must not contain a path."))
+    name = printable_name(name)
+    if not name.strip():
+        refuse(_l("Choose a file to upload."))
     data = file_storage.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
     if len(data) > current_app.config["MAX_UPLOAD_BYTES"]:
         limit = current_app.config["MAX_UPLOAD_BYTES"]

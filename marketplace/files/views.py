@@ -2,7 +2,7 @@
 from flask import Blueprint, send_file
 from flask_login import current_user, login_required
 
-from .services import path_of, readable_file
+from .services import path_of, printable_name, readable_file
 
 bp = Blueprint("files", __name__)
 
@@ -13,7 +13,7 @@ def download(file_id):
     """Send a stored file to someone allowed to read it (PDF inline, images inline)."""
     stored = readable_file(file_id, current_user)
     response = send_file(path_of(stored), mimetype=stored.content_type,
-                         download_name=stored.original_name, as_attachment=False,
+                         download_name=printable_name(stored.original_name), as_attachment=False,
                          max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     # Our own review pages show PDFs inline in a frame; nobody else may frame them, and the
