@@ -2,7 +2,7 @@
 from flask import jsonify, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .errors import DomainError
@@ -75,10 +75,19 @@ def register(app):
                                      "Reload the page and try again."))
         return page(status)
 
-    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
     def database_unavailable(exc):
-        db.session.rollback()
-        app.logger.exception("database error")
+        """A refused or lost database connection: 503, friendly, no SQL; the pool (with
+        pool_pre_ping) reconnects by itself once the database is back. Any other database
+        error is a bug: 500."""
+        if not (isinstance(exc, OperationalError | InterfaceError)
+                or exc.connection_invalidated):
+            return unexpected(exc)
+        try:
+            db.session.rollback()
+        except DBAPIError:
+            db.session.remove()
+        app.logger.error("database unavailable: %s", exc.orig)
         if wants_json():
             return json_error(503, "unavailable", MESSAGES[503])
         return page(503)
