@@ -69,3 +69,7 @@ def register(app):
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(search_cli)
     app.cli.add_command(market_cli)
+    from .backup import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
