@@ -9,17 +9,17 @@ from axe_playwright_python.base import AXE_SCRIPT
 from tests.e2e.journey import DEMO_PASSWORD, Cast
 
 BLOCKING = {"serious", "critical"}
-DETAIL = re.compile(r"^/(listings|achievements|needs|brokers)/\d+$")
+DETAIL = re.compile(r"^/(listings|achievements|needs|brokers|deals|contracts)/\d+$")
 # (who, [pages]); "first:<list>" opens the first record linked from that list page.
 PAGES = [
     (None, ["/", "/listings", "first:/listings", "/search?q=%E7%85%A4", "/achievements",
             "first:/achievements", "/needs", "first:/needs", "/brokers", "first:/brokers",
             "/stats", "/login", "/register"]),
     ("coalinst", ["/achievements/new", "/listings/new"]),
-    ("fenjiu", ["/needs/new", "first:/listings"]),
+    ("fenjiu", ["/needs/new", "first:/listings", "first:/deals/mine", "first:/contracts"]),
     ("broker", ["/brokers/me", "/matches"]),
     ("bureau", ["/bureau/achievements", "first:/bureau/achievements", "/bureau/listings",
-                "/bureau/organizations"]),
+                "first:/bureau/listings", "first:/bureau/contracts", "/bureau/organizations"]),
     ("admin", ["/admin/settings"]),
 ]
 
