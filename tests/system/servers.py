@@ -112,6 +112,15 @@ class AppServer:
                                  f"{result.stdout}\n{result.stderr}")
         return result
 
+    def run_python(self, code, timeout=600):
+        """Run Python `code` in this instance's environment (a data set-up script that uses
+        the app's services); returns the CompletedProcess, failing on a non-zero exit."""
+        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=self.env,
+                                capture_output=True, text=True, timeout=timeout)
+        if result.returncode:
+            raise AssertionError(f"the script failed ({result.returncode}):\n{result.stderr}")
+        return result
+
     # --- the server -----------------------------------------------------------------------
     def start(self, workers=2, timeout=60, extra_args=()):
         """Serve with gunicorn (`workers` sync workers) and wait until it answers."""
