@@ -101,7 +101,6 @@ def _start_follower():
                 follower.start()
 
 
-
 class Follower(threading.Thread):
     """Applies the shared outbox to this host's index every `period` seconds."""
 
@@ -140,15 +139,21 @@ class Follower(threading.Thread):
                 self.lock_file.close()  # releases follow.lock
 
     def _delay(self, failures):
-        return min(self.period * 2 ** failures, max(MAX_BACKOFF, self.period))
+        return min(self.period * 2 ** min(failures, 20), max(MAX_BACKOFF, self.period))
 
     def _lead(self):
         """Whether this thread is (now) the follower of its index folder."""
-        if self.lock_file is not None:
-            return True
         from .store import get_store
 
         root = get_store(self.app).root
+        if self.lock_file is not None:
+            try:  # still the lock of the folder, not of one deleted under us?
+                if os.stat(root / "follow.lock").st_ino == os.fstat(self.lock_file.fileno()).st_ino:
+                    return True
+            except FileNotFoundError:
+                pass
+            self.lock_file.close()
+            self.lock_file = None
         root.mkdir(parents=True, exist_ok=True)
         lock_file = open(root / "follow.lock", "a+b")  # noqa: SIM115  (held for the thread)
         try:

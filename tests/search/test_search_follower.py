@@ -1,6 +1,8 @@
 """The follower: each host's index applies what other hosts committed to the shared outbox,
 without a separate `flask search sync --follow` process."""
 import logging
+import os
+import shutil
 import time
 
 import pytest
@@ -9,6 +11,7 @@ from search_helpers import indexed_keys
 from marketplace.search import hooks, sync
 from marketplace.search import indexer as sync_module
 from marketplace.search.hooks import Follower
+from marketplace.search.store import IndexUnavailable
 
 
 @pytest.fixture
@@ -45,6 +48,13 @@ def wait_for(condition, timeout=2.0):
     return True
 
 
+def keys_or_none(app):
+    try:
+        return indexed_keys(app)
+    except IndexUnavailable:  # not rebuilt yet
+        return None
+
+
 def test_a_change_on_one_host_reaches_the_other_hosts_index(app, indexed, host_b, records,
                                                             followers):
     followers(host_b)
@@ -70,6 +80,17 @@ def test_one_follower_per_index_folder(host_b, records, followers):
     record_id = records.achievement("储能电站", "储能。")
     assert wait_for(lambda: indexed_keys(host_b) == [f"achievement:{record_id}"])
     assert others[0].lock_file is not None
+
+
+def test_an_index_folder_deleted_under_the_follower_is_rebuilt(host_b, records, followers,
+                                                               tmp_path):
+    follower = followers(host_b)
+    assert wait_for(lambda: follower.lock_file is not None)
+    shutil.rmtree(tmp_path / "index-b")
+    record_id = records.achievement("储能电站", "储能。")
+    assert wait_for(lambda: keys_or_none(host_b) == [f"achievement:{record_id}"], timeout=10)
+    lock = next((tmp_path / "index-b").glob("v*/follow.lock"))
+    assert os.fstat(follower.lock_file.fileno()).st_ino == lock.stat().st_ino  # the new one
 
 
 def test_a_failing_sync_is_logged_once_and_retried(host_b, records, followers, monkeypatch,
