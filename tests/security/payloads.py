@@ -54,8 +54,22 @@ def inject():
             db.session.execute(table.update().where(column.is_not(None)).values(
                 {column_name: value}))
             changed += 1
+    from marketplace.inbox.models import Notification
+
+    for note in db.session.scalars(sa.select(Notification).where(
+            Notification.params.is_not(None))):
+        note.params = {key: f"{PAYLOADS[changed % len(PAYLOADS)]}{value}"
+                       for key, value in note.params.items()}
     db.session.commit()
+    from marketplace.search import rebuild
+
+    rebuild(procs=1)  # search results and their highlights show the hostile text too
     return changed
+
+
+def shown_escaped(html):
+    """Whether `html` shows a payload, escaped as Jinja does."""
+    return "&lt;script&gt;alert(1)" in html or "&lt;img src=x onerror" in html
 
 
 def live_markup(html):
