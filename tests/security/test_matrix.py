@@ -470,6 +470,32 @@ def test_csv_exports_defuse_formulas(world):
     assert live == []
 
 
+# The bureau's decisions with VALID bodies (the matrix's empty bodies stop at validation in
+# the API): everyone else is refused, and nothing changes. Records awaiting a decision.
+DECISIONS = {
+    "/api/v1/achievements/12/review": {"decision": "register", "comment": "x"},
+    "/api/v1/listings/16/review": {"decision": "approve"},
+    "/api/v1/needs/9/review": {"decision": "publish"},
+    "/api/v1/contracts/64/review": {"decision": "certify"},
+    "/api/v1/brokers/8/verify": {"decision": "verify"},
+    "/api/v1/complaints/3/decide": {"decision": "dismiss", "reason": "x"},
+    "/api/v1/organizations/6/verify": {"decision": "verify"},
+    "/api/v1/blacklist": {"org_id": 2, "reason": "x"},
+}
+
+
+@pytest.mark.parametrize("url", DECISIONS)
+def test_only_the_bureau_decides(world, url):
+    refused = {}
+    for role in ROLES:
+        if role in ("bureau",):
+            continue
+        response = world.request(role, "POST", url, json=DECISIONS[url])
+        refused[role] = response.status_code
+    assert set(refused.values()) <= {401, 403, 404}, refused
+    assert refused["anon"] == 401
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_acting_on_every_route(world, role):
     """Every POST/PUT/PATCH/DELETE route as `role`: refused exactly as MATRIX says, never a
