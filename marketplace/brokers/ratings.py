@@ -86,7 +86,7 @@ def _target(deal, rater_org_id, key):
             return target
     kind, _, number = str(key or "").partition(":")
     own = (kind == "org" and number == str(rater_org_id)) or (
-        kind == "broker" and number.isdigit() and db.session.scalar(
+        kind == "broker" and number.isdigit() and int(number) < 2**31 and db.session.scalar(
             select(User.organization_id).where(User.id == int(number))) == rater_org_id)
     raise ValidationFailed(fields={"target": [
         _l("You cannot rate your own organisation or its staff.") if own else

@@ -13,6 +13,7 @@ application hosts of one market.
 """
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -41,15 +42,20 @@ def postgres_url():
     return url if url.startswith("postgresql") else None
 
 
-def fresh_database(tmp_path, label):
+def fresh_database(tmp_path, label, template=None):
     """The URL of a new, empty database: on the PostgreSQL server of TEST_DATABASE_URL when it
-    is set (dropped again by drop_database), otherwise a SQLite file under tmp_path."""
+    is set (dropped again by drop_database), otherwise a SQLite file under tmp_path. With
+    `template` (the URL of another such database, unused meanwhile), a copy of that one."""
     base = postgres_url()
     if base is None:
-        return f"sqlite:///{tmp_path / f'{label}.db'}"
+        path = tmp_path / f"{label}.db"
+        if template:
+            shutil.copy(sa.engine.make_url(template).database, path)
+        return f"sqlite:///{path}"
     name = f"{sa.engine.make_url(base).database}_{label}_{uuid.uuid4().hex[:8]}"
+    copy = f' TEMPLATE "{sa.engine.make_url(template).database}"' if template else ""
     with _maintenance(base) as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
     return sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
 
 

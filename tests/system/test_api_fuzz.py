@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from flask_migrate import upgrade
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
@@ -22,7 +21,8 @@ from marketplace import create_app
 from marketplace.extensions import db
 
 from ..conftest import config_class
-from .servers import drop_database, fresh_database
+from .demo_market import copy_uploads, demo_database
+from .servers import drop_database
 
 ROLES = ("bureau", "admin", "coalinst", "fenjiu", "broker")  # bureau, admin, institute,
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 6))          # enterprise, broker
@@ -34,15 +34,10 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
 @pytest.fixture(scope="module")
 def market(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("fuzz")
-    url = fresh_database(tmp_path, "fuzz")
+    url = demo_database(tmp_path, "fuzz")
     app = create_app(config_class(tmp_path, url))
     (tmp_path / "clock.txt").touch()
-    with app.app_context():
-        from marketplace.demo import load_demo
-
-        upgrade()
-        load_demo()
-        db.session.remove()
+    copy_uploads(app.config["UPLOAD_DIR"])
     yield app
     with app.app_context():
         db.session.remove()

@@ -5,18 +5,17 @@ import json
 import tarfile
 
 from ..backup_helpers import folder_fingerprint, table_fingerprints
+from .demo_market import copy_uploads, demo_database
 from .servers import AppServer, drop_database, fresh_database
 
 
 def test_demo_market_round_trip(tmp_path):
-    source_url = fresh_database(tmp_path, "bsrc")
+    source_url = demo_database(tmp_path, "bsrc")  # the demo market, seeded
     target_url = fresh_database(tmp_path, "bdst")
     try:
         source = AppServer(tmp_path / "source", source_url)
-        source.flask("db", "upgrade")
-        source.flask("seed-demo")
         uploads = source.instance / "uploads"
-        uploads.mkdir(exist_ok=True)
+        copy_uploads(uploads)
         (uploads / "extra-evidence.pdf").write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 40)
         archive = tmp_path / "market.tar.gz"
         result = source.flask("backup", "--output", str(archive))

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from marketplace.demo import DEMO_PASSWORD
 
-from .servers import AppServer, drop_database, fresh_database
+from .demo_market import copy_uploads, demo_database
+from .servers import AppServer, drop_database
 
 SUBMITTED = 24  # contracts waiting in the bureau's queue for the certification storm
 
@@ -61,11 +62,10 @@ with app.app_context():
 @pytest.fixture(scope="module")
 def market(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("faults")
-    url = fresh_database(tmp_path, "faults")
+    url = demo_database(tmp_path, "faults")
     server = AppServer(tmp_path / "app", url)
     try:
-        server.flask("db", "upgrade")
-        server.flask("seed-demo")
+        copy_uploads(server.instance / "uploads")
         script = MAKE_SUBMITTED.format(count=SUBMITTED)
         result = server.run_python(script)
         server.submitted = json.loads(result.stdout.strip().splitlines()[-1])
