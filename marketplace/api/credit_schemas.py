@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 from ..credit.services import GRADES, KINDS
 from .core import BaseSchema, page_schema
 
-TARGET = validate.Regexp(r"^(org|broker):\d+$",
+TARGET = validate.Regexp(r"^(org|broker):\d{1,9}$",  # an id column holds < 2**31
                          error=_l("Use org:<organisation id> or broker:<broker id>."))
 
 
