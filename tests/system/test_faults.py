@@ -1,6 +1,7 @@
 """Faults on a real server (gunicorn, 2 workers) over the demo market: workers SIGKILLed in the
 middle of certifications, the search index folder deleted while the app runs, the database
 briefly unavailable. Each test says what must survive."""
+import http.client
 import json
 import shutil
 import threading
@@ -101,7 +102,7 @@ def certify(server, token, contract_id):
         status, _ = api(server, f"/contracts/{contract_id}/review", "POST",
                         {"decision": "certify"}, token, timeout=20)
         return status
-    except OSError as exc:  # the worker died under the request: connection reset
+    except (OSError, http.client.HTTPException) as exc:  # the worker died under the request
         return f"dropped: {exc.__class__.__name__}"
 
 
