@@ -3,6 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from .. import settings, workdays
 from ..accounts import services as accounts
@@ -20,7 +21,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @roles_required(Role.ADMIN)
 def users():
     """All users, filterable by name and role."""
-    query = select(User).order_by(User.id)
+    query = select(User).options(selectinload(User.organization)).order_by(User.id)
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
     if q:

@@ -147,10 +147,14 @@ class PageQuery(BaseSchema):
         min=1, max=100, error=_l("Must be between 1 and 100.")))
 
 
-def page_of(select_stmt, args, item_schema):
-    """API.md's list shape for a SELECT: {"items", "total", "page", "per_page"}."""
+def page_of(select_stmt, args, item_schema, prepare=None):
+    """API.md's list shape for a SELECT: {"items", "total", "page", "per_page"}. `prepare`
+    is given the page's records before they are dumped, to read what they show for all of
+    them at once (no query per record)."""
     pagination = db.paginate(select_stmt, page=args["page"], per_page=args["per_page"],
                              error_out=False)
+    if prepare is not None:
+        prepare(pagination.items)
     return {"items": item_schema(many=True).dump(pagination.items), "total": pagination.total,
             "page": args["page"], "per_page": args["per_page"]}
 

@@ -1,5 +1,6 @@
 """API.md "Listings": drafting, review, intents, bids, confirmation, and the deals."""
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..achievements.models import Achievement
 from ..errors import PermissionDenied
@@ -69,7 +70,8 @@ def list_listings(args):
     if args["field"]:
         stmt = stmt.where(Listing.achievement_id.in_(
             select(Achievement.id).where(Achievement.field == args["field"])))
-    return page_of(stmt, args, ListingSchema)
+    return page_of(stmt.options(selectinload(Listing.deal).selectinload(Deal.contract)), args,
+                   ListingSchema)
 
 
 @endpoint("/listings/<int:listing_id>", summary="One listing", tags=TAGS, auth="optional",

@@ -1,5 +1,6 @@
 """API.md "Needs": drafting, review, responses and their decisions, and the matches."""
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..errors import PermissionDenied
 from ..needs import matching, services
@@ -60,7 +61,7 @@ def list_needs(args):
         stmt = stmt.where(Need.status == args["status"])
     if args["field"]:
         stmt = stmt.where(Need.field == args["field"])
-    return page_of(stmt, args, NeedSchema)
+    return page_of(stmt.options(selectinload(Need.responses)), args, NeedSchema)
 
 
 @endpoint("/needs/<int:need_id>", summary="One need", tags=TAGS, auth="optional",

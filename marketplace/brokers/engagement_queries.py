@@ -4,7 +4,7 @@ is engaged on a record (the access checks of listings, needs, deals and messages
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, false, select
+from sqlalchemy import exists, false, inspect, select
 
 from .. import clock
 from ..accounts.models import Role, User
@@ -49,10 +49,37 @@ def broker_choices(exclude_org_ids=()):
             if p.user.organization_id not in excluded]
 
 
+def _known_profiles():
+    """The broker profiles this session has read, by user id: a page naming the same brokers
+    many times (intents, engagements, responses) reads each once. Kept in the session's
+    `info`, so it ends with the session; rows changed meanwhile are the same ORM objects."""
+    return db.session.info.setdefault("broker_profiles", {})
+
+
+def preload_profiles(user_ids):
+    """Read the profiles of these users (ids, None ignored) in one query, for a list that
+    names them all (see display_name)."""
+    known = _known_profiles()
+    missing = {i for i in user_ids if i is not None and i not in known}
+    if missing:
+        for profile in db.session.scalars(select(BrokerProfile).where(
+                BrokerProfile.user_id.in_(sorted(missing)))):
+            known[profile.user_id] = profile
+
+
 def profile_of(user_id):
     if user_id is None:
         return None
-    return db.session.scalar(select(BrokerProfile).where(BrokerProfile.user_id == user_id))
+    known = _known_profiles()
+    profile = known.get(user_id)
+    if profile is not None and not inspect(profile).persistent:  # rolled back meanwhile
+        profile = known.pop(user_id) and None
+    if profile is None:  # a user without a profile is asked again: one may be made meanwhile
+        profile = db.session.scalar(select(BrokerProfile).where(
+            BrokerProfile.user_id == user_id))
+        if profile is not None:
+            known[user_id] = profile
+    return profile
 
 
 def is_verified_broker(user):

@@ -41,6 +41,7 @@ from .engagement_queries import (  # noqa: F401  (the capability's reading, re-e
     mine,
     on_record,
     open_engagement,
+    preload_profiles,
     profile_of,
     profile_user_id,
     title_of,

@@ -278,6 +278,21 @@ def _editable(contract_id, actor):
     return record
 
 
+def note_signed_copies(records):
+    """Note on each of `records` whether it has a signed copy, in one query (for lists; see
+    has_signed_copy)."""
+    ids = {r.id for r in records}
+    having = set(db.session.scalars(select(StoredFile.entity_id).where(
+        StoredFile.entity == "contract", StoredFile.entity_id.in_(sorted(ids))))) if ids else ()
+    for record in records:
+        record.signed_copy_noted = record.id in having
+
+
+def has_signed_copy(record):
+    noted = getattr(record, "signed_copy_noted", None)
+    return noted if noted is not None else signed_copy(record) is not None
+
+
 def signed_copy(record):
     return db.session.scalar(select(StoredFile).where(
         StoredFile.entity == "contract", StoredFile.entity_id == record.id)

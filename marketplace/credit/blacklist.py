@@ -89,7 +89,9 @@ def get(entry_id):
 
 
 def broker_profile(user_id):
-    return db.session.scalar(select(BrokerProfile).where(BrokerProfile.user_id == user_id))
+    from ..brokers.engagement_queries import profile_of  # read once per session
+
+    return profile_of(user_id)
 
 
 def broker_name(user):

@@ -185,6 +185,33 @@ SOURCES = {
 }
 
 
+def _source_models():
+    from ..brokers.models import Rating
+    from ..contracts.models import Contract
+    from ..listings.models import Deal, Listing
+    from .models import Complaint
+
+    return {"contract": Contract, "deal": Deal, "listing": Listing, "rating": Rating,
+            "complaint": Complaint}
+
+
+def preload_sources(events):
+    """Read the records `events` came from, a query per kind (then the deals their ratings
+    are of), so that source() finds each in the session instead of asking for it alone."""
+    models = _source_models()
+    wanted = {}
+    for event in events:
+        if event.entity in models and event.entity_id is not None:
+            wanted.setdefault(event.entity, set()).add(event.entity_id)
+    loaded = {entity: db.session.scalars(select(models[entity]).where(
+        models[entity].id.in_(sorted(ids)))).all() for entity, ids in wanted.items()}
+    deal_ids = {r.deal_id for r in loaded.get("rating", ())} - wanted.get("deal", set())
+    if deal_ids:
+        db.session.scalars(select(models["deal"]).where(
+            models["deal"].id.in_(sorted(deal_ids)))).all()
+    return loaded
+
+
 def source(event, viewer):
     """(label, link or None) of the record an event came from."""
     label, link = SOURCES.get(event.entity, (event.entity, None))

@@ -33,6 +33,7 @@ def _render(subject):
                        per_page=PER_PAGE, error_out=False)
     score, grade = subject.score
     received = ratings.received(**subject.columns).limit(RATINGS_SHOWN)
+    loaded = history.preload_sources(page.items)  # noqa: F841  (kept in the session meanwhile)
     return render_template(
         "credit/history.html", subject=subject, score=score, grade=grade,
         grade_label=services.GRADE_LABELS[grade], page=page, kinds=services.KINDS,

@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from wtforms import HiddenField, SelectField, TextAreaField
 
 from .. import audit, clock
-from ..accounts.models import Role
+from ..accounts.models import Role, User
 from ..audit import AuditEntry
 from ..auth import roles_required
+from ..brokers import engagements
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..forms import apply_errors
@@ -107,6 +108,11 @@ def _page(record, status=200, review_form=None, supervise_form=None, intent_form
           messages=None):
     """The review page; the form that was posted (if any) comes back with what was typed."""
     intents = services.intents_visible(record, current_user)
+    # Who registered each intent, and its broker's name: read for all intents at once (held
+    # here while the page renders: the session keeps only weak references).
+    users = db.session.scalars(select(User).where(User.id.in_(  # noqa: F841
+        sorted({i.user_id for i in intents})))).all()
+    engagements.preload_profiles(i.broker_id for i in intents)
     forms = {i.id: DisqualifyForm(formdata=None, prefix=f"intent-{i.id}") for i in intents}
     forms.update(intent_forms or {})
     change = _changes([record.id]).get(record.id)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, select
+from sqlalchemy.orm import selectinload
 
 from .. import audit, clock, settings
 from ..accounts.models import Organization, Role, User
@@ -682,7 +683,7 @@ def intents_visible(record, actor):
         if not principals:
             return []
         stmt = stmt.where(Intent.org_id.in_(principals))
-    return db.session.scalars(stmt).all()
+    return db.session.scalars(stmt.options(selectinload(Intent.broker))).all()
 
 
 def own_intent(record, actor):

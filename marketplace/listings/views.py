@@ -6,8 +6,9 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from .. import audit, clock, settings
+from .. import audit, clock, keyset, settings
 from ..accounts.models import Role
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
@@ -76,8 +77,7 @@ def index():
             select(Achievement.id).where(Achievement.field == form.field.data)))
     if form.mode.data:
         stmt = stmt.where(Listing.transfer_mode == form.mode.data)
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
-                       error_out=False)
+    page = keyset.paginate(stmt, [Listing.first_announced_at], Listing.id, PER_PAGE)
     return render_template("listings/index.html", page=page, form=form)
 
 
@@ -127,6 +127,7 @@ def _render_detail(listing_id, status=200, messages=None, **forms):
     enterprise = (viewer is not None and viewer.role == Role.ENTERPRISE
                   and viewer.organization_id is not None)
     intents = services.intents_visible(record, viewer) if viewer else []
+    engagements.preload_profiles(i.broker_id for i in intents)  # their names, in one query
     intent_form = forms.get("intent_form") or IntentForm(**QUIET)
     _broker_choices(intent_form.broker_id)
     decline_forms = {i.id: DeclineForm(prefix=f"intent-{i.id}", **QUIET) for i in intents
@@ -454,8 +455,9 @@ def mine():
                              if any(r.status == status for r in records)]
         context["unlisted"] = _achievements(org_id) if org_id else []
     else:
-        context["intents"] = db.session.scalars(select(Intent).where(Intent.org_id == org_id)
-                                                .order_by(Intent.created_at.desc())).all()
+        context["intents"] = db.session.scalars(
+            select(Intent).where(Intent.org_id == org_id).options(selectinload(Intent.listing))
+            .order_by(Intent.created_at.desc())).all()
         context["bidding"] = db.session.scalars(select(Listing).where(
             Listing.status == S.BIDDING, Listing.id.in_(select(Intent.listing_id).where(
                 Intent.org_id == org_id, Intent.status == "active")))

@@ -95,9 +95,14 @@ def listing_conversations(listing):
                  engagements.accepted_brokers("listing", listing.id, "seller"))
     intents = db.session.scalars(select(Intent).where(Intent.listing_id == listing.id)
                                  .order_by(Intent.id)).all()
+    buyers_brokers = {}  # principal org id -> its accepted brokers, read in one query
+    Engagement = engagements.Engagement
+    for e in db.session.scalars(select(Engagement).where(
+            Engagement.subject == "listing", Engagement.subject_id == listing.id,
+            Engagement.side == "buyer", Engagement.status == "accepted")):
+        buyers_brokers.setdefault(e.principal_org_id, set()).add(e.broker_id)
     return {Counterpart(org_id=i.org_id): Sides(owner, Side(
-        {i.org_id}, engagements.accepted_brokers("listing", listing.id, "buyer", i.org_id)))
-        for i in intents}
+        {i.org_id}, buyers_brokers.get(i.org_id, set()))) for i in intents}
 
 
 def response_counterpart(response):
