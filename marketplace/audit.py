@@ -12,7 +12,11 @@ from .types import UTCDateTime
 
 class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_entity", "entity", "entity_id", "id"),)
+    __table_args__ = (Index("ix_audit_entries_entity", "entity", "entity_id", "id"),
+                      # the audit search's filters, newest first
+                      Index("ix_audit_entries_action", "action", "id"),
+                      Index("ix_audit_entries_actor", "actor_id", "id"),
+                      Index("ix_audit_entries_kind", "entity", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)

@@ -14,6 +14,7 @@ class Achievement(db.Model):
     __table_args__ = (
         Index("ix_achievements_public", "status", "field", "registered_at"),
         Index("ix_achievements_owner", "owner_org_id", "status"),
+        Index("ix_achievements_registered", "status", "registered_at", "id"),  # the register
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

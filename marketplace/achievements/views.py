@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import audit
+from .. import audit, keyset
 from ..accounts.models import Organization, Role
 from ..auth import roles_required
 from ..errors import Conflict, DomainError, ValidationFailed
@@ -44,8 +44,7 @@ def index():
     if form.county.data:
         stmt = stmt.join(Organization, Organization.id == Achievement.owner_org_id).where(
             Organization.county == form.county.data)
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=20,
-                       error_out=False)
+    page = keyset.paginate(stmt, [Achievement.registered_at], Achievement.id, 20)
     return render_template("achievements/index.html", page=page, form=form)
 
 

@@ -1,6 +1,7 @@
 """Audit search for the bureau: entries by record, user, action and a range of the market's
 local days, newest first. Filtered in SQL on the audit log's indexes: (entity, entity_id, id)
-for a record or a kind of record, actor_id for a user, at for dates."""
+for a record, (entity, id) for a kind of record, (actor_id, id) for a user, (action, id) for
+an action, at for dates; pages past the first few by keyset (see keyset.py)."""
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -8,6 +9,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 
+from .. import keyset
 from ..accounts.models import User
 from ..audit import AuditEntry
 from ..errors import FieldErrors
@@ -124,7 +126,8 @@ def _conditions(criteria: Criteria):
     return where
 
 
-def search(criteria: Criteria, page=1):
-    """A page of the entries matching every criterion given, newest first."""
+def search(criteria: Criteria):
+    """The page the request asks for (`?page=`, then `?after=`: see keyset.py) of the
+    entries matching every criterion given, newest first."""
     stmt = select(AuditEntry).where(*_conditions(criteria)).order_by(AuditEntry.id.desc())
-    return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+    return keyset.paginate(stmt, [], AuditEntry.id, PER_PAGE)

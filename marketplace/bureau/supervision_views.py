@@ -97,7 +97,7 @@ def audit():
     criteria = audit_search.Criteria(**form.criteria_values())
     page, messages = None, None
     try:
-        page = audit_search.search(criteria, request.args.get("page", 1, type=int))
+        page = audit_search.search(criteria)
     except ValidationFailed as exc:
         messages = apply_errors(form, exc)
     html = render_template("bureau/audit_search.html", form=form, page=page,

@@ -27,6 +27,9 @@ class Listing(db.Model):
     __table_args__ = (
         Index("ix_listings_public", "status", "updated_at"),
         Index("ix_listings_seller", "seller_org_id", "status"),
+        Index("ix_listings_announced", "first_announced_at", "id"),  # the public list
+        Index("ix_listings_status_announced", "status", "first_announced_at"),  # its count
+        Index("ix_listings_updated", "updated_at", "id"),  # the API's list
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,6 +17,8 @@ class Need(db.Model):
     __table_args__ = (
         Index("ix_needs_public", "status", "deadline"),
         Index("ix_needs_owner", "org_id", "status"),
+        Index("ix_needs_status_updated", "status", "updated_at", "id"),  # the public list
+        Index("ix_needs_updated", "updated_at", "id"),  # the API's list
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

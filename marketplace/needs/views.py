@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import String, case, cast, func, or_, select
 
-from .. import audit, clock
+from .. import audit, clock, keyset
 from ..accounts.models import Role
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
@@ -93,9 +93,9 @@ def index():
     """Every need the public may see (published once), the open ones first."""
     services.expire_due()
     form = FilterForm(request.args)
-    open_first = case((Need.status == S.PUBLISHED, 0), else_=1)
+    open_first = case((Need.status == S.PUBLISHED, 1), else_=0)  # descending, as keyset sorts
     stmt = (select(Need).where(Need.published_at.is_not(None))
-            .order_by(open_first, Need.updated_at.desc(), Need.id.desc()))
+            .order_by(open_first.desc(), Need.updated_at.desc(), Need.id.desc()))
     if form.state.data != "all":
         stmt = stmt.where(Need.status == S.PUBLISHED)
     if form.field.data:
@@ -104,8 +104,7 @@ def index():
         # The modes are a JSON list of codes: '["consulting", "service"]' in either database.
         code = form.mode.data if form.mode.data in COOPERATION_MODES else "-"
         stmt = stmt.where(cast(Need.cooperation_modes, String).like(f'%"{code}"%'))
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
-                       error_out=False)
+    page = keyset.paginate(stmt, [open_first, Need.updated_at], Need.id, PER_PAGE)
     return render_template("needs/index.html", page=page, form=form,
                            counts=_response_counts([r.id for r in page.items]))
 
