@@ -159,7 +159,7 @@ class Server:
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.process = subprocess.Popen(
             [gunicorn, "--workers", str(self.workers), "--worker-class", "sync",
-             "--bind", f"127.0.0.1:{self.port}", "--timeout", "120", "--chdir", str(ROOT),
+             "--bind", f"127.0.0.1:{self.port}", "--timeout", "600", "--chdir", str(ROOT),
              self.spec], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -303,7 +303,14 @@ def detail_paths(url, count=500):
         users = connection.execute(text(
             "SELECT username FROM users WHERE username LIKE 'user%' ORDER BY id LIMIT 2000"
         )).scalars().all()
+        revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(ROOT / "migrations")).get_current_head()
+    if revision != head:
+        print(f"WARNING: the data set's schema is at {revision}, the code's at {head}: the "
+              f"newer migrations' indexes are missing (`flask db upgrade` it, with env.sh)")
     step = max(1, len(ids) // count)
     return [f"/listings/{i}" for i in ids[::step][:count]], users
 
@@ -336,9 +343,11 @@ def warm(server, paths):
 
     def get(path):
         try:
-            urllib.request.urlopen(server.url(path), timeout=180).read()
+            urllib.request.urlopen(server.url(path), timeout=300).read()
         except urllib.error.HTTPError:
             pass
+        except OSError as exc:  # a timeout: wrk will show how slow the page is
+            print(f"  (warming {path}: {exc!r})")
 
     with ThreadPoolExecutor(2 * server.workers) as pool:
         list(pool.map(get, (paths * (4 * server.workers))[:4 * server.workers]))
