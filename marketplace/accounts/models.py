@@ -121,6 +121,14 @@ class User(UserMixin, db.Model):
         mark = hmac.new(key, self.password_hash.encode(), hashlib.sha256).hexdigest()[:20]
         return f"{self.id}:{mark}"
 
+    def __eq__(self, other):
+        # UserMixin compares get_id(), which now needs the app's key: compare the rows.
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    __hash__ = UserMixin.__hash__
+
     @property
     def is_active(self):
         return self.active
