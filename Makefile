@@ -31,7 +31,7 @@ MO_FILES = $(PO_FILES:.po=.mo)
 mask_url = sed -e 's|://[^@/]*@|://***@|'
 
 .NOTPARALLEL:
-.PHONY: bench help venv dev-venv run test test-sqlite test-postgres test-e2e lint translations \
+.PHONY: bench help venv dev-venv run test test-sqlite test-postgres test-system test-e2e lint translations \
         compile-translations clean distclean
 
 help:
@@ -93,11 +93,11 @@ run: $(RUNTIME_STAMP) compile-translations
 # --- tests ------------------------------------------------------------------------------
 # pytest's exit code 5 (no test collected) fails the target like any other failure.
 
-test: test-sqlite test-postgres test-e2e
+test: test-sqlite test-postgres test-system test-e2e
 
 test-sqlite: $(DEV_STAMP) compile-translations
 	@echo "==> Test suite on SQLite (TEST_DATABASE_URL unset for this run)"
-	env -u TEST_DATABASE_URL $(PYTEST) $(XDIST) tests --ignore=tests/e2e
+	env -u TEST_DATABASE_URL $(PYTEST) $(XDIST) tests --ignore=tests/e2e --ignore=tests/system
 	@echo "==> Test suite on SQLite: passed"
 
 test-postgres: $(DEV_STAMP) compile-translations
@@ -105,9 +105,16 @@ test-postgres: $(DEV_STAMP) compile-translations
 	  echo "==> TEST_DATABASE_URL is not set: no PostgreSQL run (see README)"; \
 	else \
 	  echo "==> Test suite on PostgreSQL: $$(echo "$$TEST_DATABASE_URL" | $(mask_url))"; \
-	  $(PYTEST) $(XDIST) tests --ignore=tests/e2e || exit $$?; \
+	  $(PYTEST) $(XDIST) tests --ignore=tests/e2e --ignore=tests/system || exit $$?; \
 	  echo "==> Test suite on PostgreSQL: passed"; \
 	fi
+
+# Real servers in subprocesses (gunicorn, two app instances, killed workers), API fuzzing and
+# backups: once, on PostgreSQL when TEST_DATABASE_URL is set (tests that need it skip without).
+test-system: $(DEV_STAMP) compile-translations
+	@echo "==> System tests (servers, faults, fuzzing, backups)"
+	$(PYTEST) tests/system
+	@echo "==> System tests: passed"
 
 test-e2e: $(DEV_STAMP) compile-translations
 	@echo "==> Browser tests (live server on a temporary SQLite database, Debian's chromium)"
