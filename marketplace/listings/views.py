@@ -67,8 +67,11 @@ def index():
     """Every listing the public may see (announced once, not withdrawn), newest first."""
     trading.advance_due(trading.LAZY_LIMIT)
     form = FilterForm(request.args)
+    # The achievement and seller in queries of their own (20 rows by id), not joined: with
+    # the joins, SQLite sorted every open listing's joined row to keep 20 (0.3 s at 100k).
     stmt = (select(Listing).where(Listing.first_announced_at.is_not(None),
                                   Listing.status != S.WITHDRAWN)
+            .options(selectinload(Listing.achievement), selectinload(Listing.seller))
             .order_by(Listing.first_announced_at.desc(), Listing.id.desc()))
     if form.state.data != "all":
         stmt = stmt.where(Listing.status.in_(OPEN))
