@@ -11,7 +11,7 @@ brokers with their deals, for a statistics period.
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select, union
+from sqlalchemy import func, select, union
 
 from .. import settings
 from ..achievements.models import Achievement
@@ -71,9 +71,11 @@ def achievements(period):
 def _achievements(period):
     start, end = period.bounds()
     registered = Achievement.status == AchievementStatus.REGISTERED
-    cited_by_certified = exists().where(
-        Contract.achievement_id == Achievement.id, Contract.status == ContractStatus.CERTIFIED,
-        Contract.certified_at < end)
+    # Not a correlated EXISTS: contracts have no index by achievement, so SQLite read every
+    # contract for every achievement (minutes at 100k of each); the set is read once instead.
+    cited_by_certified = Achievement.id.in_(select(Contract.achievement_id).where(
+        Contract.status == ContractStatus.CERTIFIED, Contract.certified_at < end,
+        Contract.achievement_id.is_not(None)))
     return Achievements(
         registered=_count(select(func.count(Achievement.id)).where(
             registered, Achievement.registered_at >= start, Achievement.registered_at < end)),
