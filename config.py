@@ -33,6 +33,8 @@ class Config:
     SEARCH_FOLLOW_SECONDS = float(os.environ.get("SEARCH_FOLLOW_SECONDS", 0.5))
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none).
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", 0))
+    # Public pages seen without a session are kept this long per worker (page_cache.py).
+    PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", 2))
     STATIC_MAX_AGE = int(os.environ.get("STATIC_MAX_AGE", 60))  # un-fingerprinted URLs
     STATIC_CHECK_MTIME = _bool("STATIC_CHECK_MTIME")  # re-hash static files changed on disk
 
@@ -74,6 +76,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     LOGIN_MAX_FAILURES_PER_IP = 20
     SEARCH_FOLLOW_SECONDS = 0  # tests sync when they mean to
+    PAGE_CACHE_SECONDS = 0  # tests see every change at once (tests/test_page_cache.py)
 
 
 class ProductionConfig(Config):

@@ -37,8 +37,9 @@ def create_app(config=None):
     register_request_hooks(app)
     register_template_helpers(app)
     register_commands(app)
-    from . import static_files
+    from . import page_cache, static_files
 
+    page_cache.init_app(app)  # visitors' repeats of a public page, for PAGE_CACHE_SECONDS
     static_files.init_app(app)  # fingerprinted static URLs, long cache headers
     if app.config.get("PROXY_FIX_X_FOR"):  # behind N reverse proxies (docs/deploy.md)
         from werkzeug.middleware.proxy_fix import ProxyFix
