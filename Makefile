@@ -31,7 +31,7 @@ MO_FILES = $(PO_FILES:.po=.mo)
 mask_url = sed -e 's|://[^@/]*@|://***@|'
 
 .NOTPARALLEL:
-.PHONY: bench help venv dev-venv run test test-sqlite test-postgres test-system test-e2e lint translations \
+.PHONY: bench bench-data bench-http help venv dev-venv run test test-sqlite test-postgres test-system test-e2e lint translations \
         compile-translations clean distclean
 
 help:
@@ -138,3 +138,16 @@ bench: $(DEV_STAMP) compile-translations
 	$(PY) -m bench.bench_bidding
 	$(PY) -m bench.bench_matching
 	$(PY) -m bench.bench_stats
+
+# The HTTP benchmark of issue 12: the market at 100k listings and contracts and 10k users under
+# gunicorn (2 and 4 workers) against a bare Flask hello and a naive Whoosh page, with wrk.
+# The data set is built once into $(BENCH_DATA) (SQLite; BENCH_DATABASE_URL for PostgreSQL).
+BENCH_DATA ?= /tmp/market-scaled
+
+bench-data: $(DEV_STAMP) compile-translations
+	$(PY) -m bench.scale $(BENCH_DATA)
+
+bench-http: $(DEV_STAMP) compile-translations
+	@command -v wrk >/dev/null || { echo "bench-http needs wrk: apt-get install -y wrk"; exit 1; }
+	test -f $(BENCH_DATA)/env.sh || $(PY) -m bench.scale $(BENCH_DATA)
+	$(PY) -m bench.http $(BENCH_DATA)
