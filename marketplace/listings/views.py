@@ -132,7 +132,8 @@ def _render_detail(listing_id, status=200, messages=None, **forms):
     intents = services.intents_visible(record, viewer) if viewer else []
     engagements.preload_profiles(i.broker_id for i in intents)  # their names, in one query
     intent_form = forms.get("intent_form") or IntentForm(**QUIET)
-    _broker_choices(intent_form.broker_id)
+    if enterprise and not seller:  # only they see the intent form (templates/listings/_buyer)
+        _broker_choices(intent_form.broker_id)
     decline_forms = {i.id: DeclineForm(prefix=f"intent-{i.id}", **QUIET) for i in intents
                      if seller and i.status == "active" and record.status == S.ANNOUNCED}
     declining = None
