@@ -6,12 +6,14 @@ after the context has ended. To change a record, load it again with `db.session.
 """
 import io
 import itertools
+from contextlib import contextmanager
 from functools import cache
 
 from werkzeug.datastructures import FileStorage
 from werkzeug.security import generate_password_hash
 
 from marketplace import clock
+from marketplace.accounts import models as account_models
 from marketplace.accounts.models import Organization, OrgStatus, Role, User
 from marketplace.credit_code import check_character
 from marketplace.extensions import db
@@ -39,6 +41,20 @@ def valid_credit_code():
     """A unified social credit code, unique per call, with a correct GB 32100 check character."""
     first17 = f"91141102MA{next(_serial):07d}"
     return first17 + check_character(first17)
+
+
+@contextmanager
+def cheap_password_hashes():
+    """Accounts made meanwhile (`flask seed-demo`, registrations) get their password hashed
+    with one PBKDF2 round instead of scrypt: the demo's accounts at full cost are most of a
+    seeding's time."""
+    original = account_models.generate_password_hash
+    account_models.generate_password_hash = (
+        lambda password, method=None: original(password, method="pbkdf2:sha256:1"))
+    try:
+        yield
+    finally:
+        account_models.generate_password_hash = original
 
 
 @cache

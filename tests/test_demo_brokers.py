@@ -5,12 +5,10 @@ demo starts. One seed for the whole module: seeding is slow."""
 from collections import Counter
 
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from marketplace import audit
 from marketplace import clock as market_clock
 from marketplace import market as market_jobs
-from marketplace.accounts import models as account_models
 from marketplace.accounts.models import User
 from marketplace.brokers.models import BrokerProfile, Engagement, Rating
 from marketplace.brokers.states import FILED_LEVELS, BrokerStatus
@@ -22,14 +20,12 @@ from marketplace.demo_brokers import BROKERS, EXPECTED_PROFILES, load_activity, 
 from marketplace.extensions import db
 from marketplace.listings.models import Deal
 
+from .factories import cheap_password_hashes
 from .pages import element_text, text
 
 
-def test_the_demo_brokers_and_their_record(app, runner, client, monkeypatch):
-    monkeypatch.setattr(account_models, "generate_password_hash",
-                        lambda password, method=None: generate_password_hash(
-                            password, method="pbkdf2:sha256:1"))
-    with app.app_context():
+def test_the_demo_brokers_and_their_record(app, runner, client):
+    with app.app_context(), cheap_password_hashes():
         result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     for username in BROKERS:

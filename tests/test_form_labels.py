@@ -11,9 +11,8 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from werkzeug.security import generate_password_hash
 
-from marketplace.accounts import models as account_models
+from .factories import cheap_password_hashes
 
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
 SKIP = re.compile(r"^/(static|files|api)/|\.csv$|/photo$|/certificate$|/logout$|/saved-searches/"
@@ -72,12 +71,9 @@ def shape(path):
 
 
 @pytest.fixture
-def demo(app, runner, monkeypatch):
+def demo(app, runner):
     """The seeded demo; the users' passwords get one PBKDF2 round instead of scrypt."""
-    monkeypatch.setattr(account_models, "generate_password_hash",
-                        lambda password, method=None: generate_password_hash(
-                            password, method="pbkdf2:sha256:1"))
-    with app.app_context():
+    with app.app_context(), cheap_password_hashes():
         result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     return app

@@ -7,7 +7,6 @@ PostgreSQL as `make_app` does; the tests only read.
 import shutil
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from marketplace import create_app
 from marketplace.extensions import db
@@ -17,6 +16,7 @@ from tests.conftest import (
     config_class,
     empty_postgres_tables,
 )
+from tests.factories import cheap_password_hashes
 
 from .query_helpers import Demo, grow_demo
 
@@ -35,18 +35,10 @@ def demo(tmp_path_factory, database_template):
         url = f"sqlite:///{tmp_path / 'market.db'}"
     app = create_app(config_class(tmp_path, url))
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
-    # The demo accounts' password hashed once and cheaply (scrypt costs a quarter second).
-    cheap = generate_password_hash(demo_module.DEMO_PASSWORD, method="pbkdf2:sha256:1")
-    original = demo_module.User.set_password
-    demo_module.User.set_password = lambda user, password: setattr(user, "password_hash",
-                                                                   cheap)
-    try:
-        with app.app_context():
-            demo_module.load_demo()
-            grow_demo()
-            db.session.remove()
-    finally:
-        demo_module.User.set_password = original
+    with app.app_context(), cheap_password_hashes():
+        demo_module.load_demo()
+        grow_demo()
+        db.session.remove()
     yield Demo(app)
     with app.app_context():
         db.session.remove()

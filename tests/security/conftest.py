@@ -8,14 +8,12 @@ Each test gets fresh clients carrying the role's session cookie, so a test that 
 or changes the session cannot disturb the next one.
 """
 import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
-from werkzeug.security import generate_password_hash
 
 from marketplace.extensions import db
 
@@ -26,6 +24,7 @@ from ..conftest import (
     create_postgres_database,
     empty_postgres_tables,
 )
+from ..factories import cheap_password_hashes
 
 DEMO_PASSWORD = "demo-password-2026"
 # column name -> demo username; None is the anonymous visitor.
@@ -78,23 +77,6 @@ class World:
         if cookie:
             client.set_cookie("session", cookie)
         return client
-
-
-@contextmanager
-def cheap_password_hashes():
-    """The demo's accounts hashed at a low scrypt cost (as tests/factories.py does): fifteen
-    full-cost hashes and their logins would be most of the world's build time."""
-    from marketplace.accounts.models import User
-
-    def set_password(user, password):
-        user.password_hash = generate_password_hash(password, method="scrypt:1024:8:1")
-
-    original = User.set_password
-    User.set_password = set_password
-    try:
-        yield
-    finally:
-        User.set_password = original
 
 
 def build_world(tmp_path, setup=None):
