@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from bench.bench_bidding import _member, _org, fresh_schema, make_app
+from bench.scale import analyze
 
 CLOCK = "2027-01-15T10:00:00+08:00"
 YEARS = (2025, 2026, 2026, 2026, 2026)
@@ -63,13 +64,7 @@ def fill(app, count, first_serial=1):
         for start in range(0, count, 10_000):
             db.session.execute(Contract.__table__.insert(), rows[start:start + 10_000])
         db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("VACUUM ANALYZE contracts")
-        else:
-            db.session.execute(db.text("ANALYZE"))
-            db.session.commit()
+    analyze(app)
     return time.perf_counter() - started
 
 

@@ -252,6 +252,7 @@ def contracts(now, count, sellers, members):
 
 
 def analyze(app):
+    """Planner statistics after a bulk load (also used by bench_stats)."""
     from marketplace.extensions import db
 
     with app.app_context():
