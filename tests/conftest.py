@@ -64,6 +64,15 @@ def create_postgres_database(url):
         maintenance.dispose()
 
 
+def empty_postgres_schema(url):
+    """Drop every table, type and sequence of `url`'s database (its `public` schema)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        connection.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 @sa.event.listens_for(Engine, "connect")
 def _no_fsync_for_test_databases(dbapi_connection, connection_record):
     # A test database is thrown away: waiting for the disk on every commit only slows tests.
@@ -181,11 +190,7 @@ def database_template(tmp_path_factory):
     if POSTGRES_URL:
         if XDIST_WORKER:
             create_postgres_database(POSTGRES_URL)
-        engine = sa.create_engine(POSTGRES_URL)
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
+        empty_postgres_schema(POSTGRES_URL)
         url, template = POSTGRES_URL, None
     else:
         template = tmp_path / "template.db"

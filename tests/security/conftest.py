@@ -22,6 +22,7 @@ from ..conftest import (
     TEMPLATE_CACHE,
     config_class,
     create_postgres_database,
+    empty_postgres_schema,
     empty_postgres_tables,
 )
 from ..factories import cheap_password_hashes
@@ -83,11 +84,7 @@ def build_world(tmp_path, setup=None):
     url = world_database_url()
     if url:
         create_postgres_database(url)
-        engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
+        empty_postgres_schema(url)
     else:
         url = f"sqlite:///{tmp_path / 'world.db'}"
     (tmp_path / "clock.txt").touch()
