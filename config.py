@@ -35,6 +35,14 @@ class Config:
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", 0))
     # Public pages seen without a session are kept this long per worker (page_cache.py).
     PAGE_CACHE_SECONDS = float(os.environ.get("PAGE_CACHE_SECONDS", 2))
+    # Recent searches' ranked pages kept per searcher, i.e. until the index changes
+    # (search/engine.py; 0: none).
+    SEARCH_RESULT_CACHE = int(os.environ.get("SEARCH_RESULT_CACHE", 512))
+    # A page that names its records (a listing's) is kept until one changes, up to this long;
+    # each worker reads the audit log this often to learn of changes (0: no page is kept
+    # past PAGE_CACHE_SECONDS).
+    PAGE_CACHE_KEEP_SECONDS = float(os.environ.get("PAGE_CACHE_KEEP_SECONDS", 60))
+    PAGE_CACHE_WATCH_SECONDS = float(os.environ.get("PAGE_CACHE_WATCH_SECONDS", 0.5))
     STATIC_MAX_AGE = int(os.environ.get("STATIC_MAX_AGE", 60))  # un-fingerprinted URLs
     STATIC_CHECK_MTIME = _bool("STATIC_CHECK_MTIME")  # re-hash static files changed on disk
 

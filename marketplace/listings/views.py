@@ -1,6 +1,8 @@
 """Listing pages for the public, sellers (institutes) and buyers (enterprises): the list, one
 listing with the panels of whoever looks at it, the listing form, "my trading", and a POST
 endpoint for each action, all thin doors onto services.py and trading.py."""
+from datetime import datetime, time, timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -8,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import audit, clock, keyset, settings
+from .. import audit, clock, keyset, page_cache, settings
 from ..accounts.models import Role
 from ..achievements.models import Achievement
 from ..achievements.states import AchievementStatus
@@ -118,6 +120,26 @@ def _timeline(record):
                    for past, future, at in steps if at is not None), key=lambda s: s["at"])
 
 
+def _keep_for_visitors(record, deal, seller_engagement):
+    """The visitors' page shows the listing, its achievement, the seller's name, its broker
+    and the deal; it reads differently once the next of its dated steps passes (the timeline,
+    a lazy tick) or the deal's announcement ends (the public then no longer sees the buyer
+    and the price). page_cache keeps it until then or until one of these records changes."""
+    tags = [("listing", record.id), ("achievement", record.achievement_id),
+            ("organization", record.seller_org_id)]
+    if seller_engagement is not None:
+        tags.append(("engagement", seller_engagement.id))
+    moments = [record.announcement_ends_at, record.listing_ends_at, record.bidding_starts_at,
+               record.bidding_ends_at, record.confirm_by, record.next_move_at]
+    if deal is not None and deal.announcement_until is not None:
+        tags.append(("deal", deal.id))
+        moments.append(datetime.combine(deal.announcement_until + timedelta(days=1), time(),
+                                        clock.LOCAL_TZ))
+    now = clock.now()
+    coming = [clock.as_utc(m) for m in moments if m is not None and clock.as_utc(m) > now]
+    page_cache.keep(*tags, until=min(coming, default=None))
+
+
 def _render_detail(listing_id, status=200, messages=None, **forms):
     """The detail page; `forms` are posted forms to show again with their errors."""
     viewer = _viewer()
@@ -145,10 +167,13 @@ def _render_detail(listing_id, status=200, messages=None, **forms):
     # The needs that fit the listing, for its seller and the bureau while it is open.
     fitting_needs = (matching.needs_for(record) if (seller or officer)
                      and record.status in FITTING_STATES else None)
+    seller_engagement = engagements.open_engagement("listing", record.id, "seller",
+                                                    record.seller_org_id)
+    if viewer is None and record.status != S.BIDDING:  # its countdown: not kept past 2 s
+        _keep_for_visitors(record, deal, seller_engagement)
     return render_template(
         "listings/detail.html", record=record, seller=seller, buyer=buyer, officer=officer,
-        brokering=brokering, seller_engagement=engagements.open_engagement(
-            "listing", record.id, "seller", record.seller_org_id),
+        brokering=brokering, seller_engagement=seller_engagement,
         fitting_needs=fitting_needs, match_snippet=match_views.snippet,
         enterprise=enterprise, intents=intents,
         own_intent=services.own_intent(record, viewer) if enterprise else None,

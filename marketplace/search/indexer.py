@@ -70,21 +70,27 @@ def _new_session():
 
 
 def _rows_query(state, limit):
+    return rows_after(state, SearchOutbox.id, (SearchOutbox.id, SearchOutbox.entity,
+                                               SearchOutbox.entity_id, SearchOutbox.op), limit)
+
+
+def rows_after(state, id_column, columns, limit):
+    """A select of `columns` of the rows past the cursor `state` (and in its gaps), by id."""
     gaps = [int(i) for i in state["gaps"]]
-    condition = SearchOutbox.id > state["cursor"]
+    condition = id_column > state["cursor"]
     if gaps:
-        condition = or_(condition, SearchOutbox.id.in_(gaps))
-    return (select(SearchOutbox.id, SearchOutbox.entity, SearchOutbox.entity_id,
-                   SearchOutbox.op).where(condition).order_by(SearchOutbox.id).limit(limit))
+        condition = or_(condition, id_column.in_(gaps))
+    return select(*columns).where(condition).order_by(id_column).limit(limit)
 
 
-def advance(state, seen_ids, now=None):
-    """The state after applying the rows `seen_ids`."""
+def advance(state, seen_ids, now=None, gap_seconds=GAP_SECONDS):
+    """The state after applying the rows `seen_ids`; gaps are let go after `gap_seconds`.
+    (The page cache follows the audit log the same way: marketplace/page_cache.py.)"""
     now = time.time() if now is None else now
     cursor = state["cursor"]
     seen = set(seen_ids)
     gaps = {i: t for i, t in state["gaps"].items() if int(i) not in seen
-            and now - t < GAP_SECONDS}
+            and now - t < gap_seconds}
     top = max([cursor, *seen])
     missing = [i for i in range(cursor + 1, top) if i not in seen]
     if len(missing) <= MAX_GAP_RUN:
@@ -236,12 +242,16 @@ def _id_batches(search_type, size):
 
 
 def _outbox_head(session):
-    """The cursor of an index built from the database now: the newest outbox id, with the
-    missing ids just below it as gaps (transactions that may still commit)."""
-    top = session.scalar(select(func.max(SearchOutbox.id))) or 0
-    recent = session.scalars(select(SearchOutbox.id).where(
-        SearchOutbox.id > top - 1000)).all()
-    state = advance({"cursor": max(top - 1000, 0), "gaps": {}}, recent)
+    """The cursor of an index built from the database now."""
+    return head_state(session, SearchOutbox.id)
+
+
+def head_state(session, id_column, **options):
+    """A cursor at the newest id of `id_column` now, with the missing ids just below it as
+    gaps (transactions that may still commit); `options` go to advance()."""
+    top = session.scalar(select(func.max(id_column))) or 0
+    recent = session.scalars(select(id_column).where(id_column > top - 1000)).all()
+    state = advance({"cursor": max(top - 1000, 0), "gaps": {}}, recent, **options)
     state["cursor"] = top
     return state
 
