@@ -52,7 +52,9 @@ def make_app(folder, url=None):
 
     attrs = {"SQLALCHEMY_DATABASE_URI": url or f"sqlite:///{folder / 'bench.db'}",
              "INSTANCE_DIR": str(folder), "UPLOAD_DIR": str(folder / "uploads"),
-             "SEARCH_INDEX_DIR": str(folder / "search-index"), "MARKET_CLOCK_FILE": None}
+             "SEARCH_INDEX_DIR": str(folder / "search-index"), "MARKET_CLOCK_FILE": None,
+             # the engine's own cost: a repeated search would come from the result cache
+             "SEARCH_RESULT_CACHE": 0}
     return create_app(type("BenchConfig", (TestingConfig,), attrs))
 
 
