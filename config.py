@@ -43,6 +43,7 @@ class Config:
     # past PAGE_CACHE_SECONDS).
     PAGE_CACHE_KEEP_SECONDS = float(os.environ.get("PAGE_CACHE_KEEP_SECONDS", 60))
     PAGE_CACHE_WATCH_SECONDS = float(os.environ.get("PAGE_CACHE_WATCH_SECONDS", 0.5))
+    PAGE_CACHE_MAX_MB = float(os.environ.get("PAGE_CACHE_MAX_MB", 48))  # per worker, LRU
     STATIC_MAX_AGE = int(os.environ.get("STATIC_MAX_AGE", 60))  # un-fingerprinted URLs
     STATIC_CHECK_MTIME = _bool("STATIC_CHECK_MTIME")  # re-hash static files changed on disk
 

@@ -56,6 +56,7 @@ MARK = "market.page_cache"
 KEEP = "market.page_cache.keep"  # environ: (tags, seconds) of a page that asked to be kept
 SEEN = "market.page_cache.seen"  # environ: the watcher's look count when the request began
 MAX_ENTRIES = 4000
+MAX_BYTES = 48 * 2**20  # of pages per worker (a listing's page is about 35 KB)
 MAX_CHANGED = 20_000  # records whose last change the watcher remembers
 log = logging.getLogger(__name__)
 
@@ -67,13 +68,15 @@ class PageCache:
     """WSGI middleware: answers a repeat of a kept page from memory."""
 
     def __init__(self, app, seconds, languages, private_cookies, clock=time.monotonic,
-                 flask_app=None, keep_seconds=0, watch_seconds=0):
+                 flask_app=None, keep_seconds=0, watch_seconds=0, max_bytes=MAX_BYTES):
         self.app = app
         self.seconds = seconds
         self.languages = tuple(languages)
         self.private_cookies = frozenset(private_cookies)
         self.clock = clock
-        self.entries = OrderedDict()  # key -> Entry
+        self.entries = OrderedDict()  # key -> Entry, the least recently used first
+        self.max_bytes = max_bytes
+        self.bytes = 0  # of the kept bodies
         self.tagged = {}  # (entity, id) -> keys of the entries that show it
         self.lock = threading.Lock()
         self.flask_app = flask_app
@@ -121,6 +124,8 @@ class PageCache:
         watcher = self._watcher()
         with self.lock:
             entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
         if entry is not None and self._fresh(entry, now, watcher):
             start_response(entry.status, list(entry.headers))
             return [entry.body]
@@ -156,9 +161,10 @@ class PageCache:
         with self.lock:
             self._drop(key)
             self.entries[key] = entry
+            self.bytes += len(entry.body)
             for tag in entry.tags:
                 self.tagged.setdefault(tag, set()).add(key)
-            while len(self.entries) > MAX_ENTRIES:
+            while len(self.entries) > MAX_ENTRIES or self.bytes > self.max_bytes:
                 self._drop(next(iter(self.entries)))
 
     def _drop(self, key):
@@ -166,6 +172,7 @@ class PageCache:
         entry = self.entries.pop(key, None)
         if entry is None:
             return
+        self.bytes -= len(entry.body)
         for tag in entry.tags:
             keys = self.tagged.get(tag)
             if keys is not None:
@@ -298,4 +305,5 @@ def init_app(app):
     app.wsgi_app = PageCache(
         app.wsgi_app, seconds, app.config["LANGUAGES"], private, flask_app=app,
         keep_seconds=float(app.config.get("PAGE_CACHE_KEEP_SECONDS", 0) or 0),
-        watch_seconds=float(app.config.get("PAGE_CACHE_WATCH_SECONDS", 0) or 0))
+        watch_seconds=float(app.config.get("PAGE_CACHE_WATCH_SECONDS", 0) or 0),
+        max_bytes=int(float(app.config.get("PAGE_CACHE_MAX_MB", 48)) * 2**20))

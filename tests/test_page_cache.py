@@ -126,3 +126,20 @@ def test_off_in_the_test_configuration(app):
     while hasattr(layer, "app"):
         assert not isinstance(layer, PageCache)
         layer = layer.app
+
+
+def test_the_least_recently_used_pages_go_first_beyond_the_byte_budget(cached):
+    app, clock, statements = cached
+    layer = layer_of(app)
+    client = app.test_client()
+    sizes = {path: len(client.get(path).data) for path in ("/achievements", "/", "/listings")}
+    assert sizes["/listings"] < sizes["/achievements"]
+    layer.max_bytes = sizes["/"] + sizes["/achievements"] + 10  # not room for all three
+    clock.now += 3  # all three expired (still held)
+    client.get("/listings")  # kept again: the least recently used (/achievements) goes
+    client.get("/")  # now more recently used than the listings
+    client.get("/achievements")  # no room for three: the listings go
+    kept = {key[1] for key in layer.entries}
+    assert kept == {"/", "/achievements"}
+    assert layer.bytes == sum(len(entry.body) for entry in layer.entries.values())
+    assert layer.bytes <= layer.max_bytes
