@@ -11,6 +11,7 @@ port, over an instance folder of its own and a database of its own.
 Two AppServers over the same database URL, each with its own SEARCH_INDEX_DIR, are two
 application hosts of one market.
 """
+import json
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -192,6 +194,15 @@ class AppServer:
         return "\n".join(text.splitlines()[-lines:])
 
     # --- requests -------------------------------------------------------------------------
+    def api(self, method, path, body=None, token=None):
+        """(status, decoded JSON) of an API call in English, with the bearer `token` if any."""
+        headers = {"Content-Type": "application/json", "Accept-Language": "en"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        status, _, payload = self.request(path, method, data, headers)
+        return status, json.loads(payload or b"null")
+
     def request(self, path, method="GET", data=None, headers=None, timeout=30):
         """(status, headers, body bytes); HTTP errors are answers, not exceptions."""
         request = urllib.request.Request(self.url + path, data=data, method=method,
@@ -207,3 +218,24 @@ class AppServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def start_together(hosts, workers=2, extra_args=None):
+    """Start `hosts` (AppServers) at once, each with `extra_args[host]` if given; fails with a
+    host's log when one did not come up."""
+    starting = [threading.Thread(target=host.start, kwargs={
+        "workers": workers, "extra_args": (extra_args or {}).get(host, ())}) for host in hosts]
+    for thread in starting:
+        thread.start()
+    for thread in starting:
+        thread.join()
+    for host in hosts:
+        assert host.process is not None and host.process.poll() is None, host.log_tail()
+
+
+def stop_together(hosts):
+    stopping = [threading.Thread(target=host.stop) for host in hosts]
+    for thread in stopping:
+        thread.start()
+    for thread in stopping:
+        thread.join()

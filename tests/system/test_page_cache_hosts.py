@@ -3,8 +3,6 @@ visitor's kept copy of a listing's page, on every worker of host B, gives way to
 within 2 seconds of a change made through host A. Each worker's AuditWatcher reads the
 shared audit log (marketplace/page_cache.py). The short time is 30 s here, so only the
 watchers can bring the change sooner."""
-import json
-import threading
 import time
 
 import pytest
@@ -13,7 +11,7 @@ import sqlalchemy as sa
 from marketplace.demo import DEMO_PASSWORD
 
 from .demo_market import demo_database
-from .servers import AppServer, drop_database, postgres_url
+from .servers import AppServer, drop_database, postgres_url, start_together, stop_together
 
 pytestmark = pytest.mark.skipif(
     postgres_url() is None,
@@ -32,18 +30,10 @@ def hosts(tmp_path_factory):
     a = AppServer(tmp_path / "a", url, **CACHE)
     b = AppServer(tmp_path / "b", url, **CACHE)
     try:
-        starting = [threading.Thread(target=host.start, kwargs={"workers": 2})
-                    for host in (a, b)]
-        for thread in starting:
-            thread.start()
-        for thread in starting:
-            thread.join()
-        for host in (a, b):
-            assert host.process is not None and host.process.poll() is None, host.log_tail()
+        start_together((a, b))
         yield a, b, url
     finally:
-        for host in (a, b):
-            host.stop()
+        stop_together((a, b))
         drop_database(url)
 
 
@@ -61,12 +51,7 @@ def announced_listing(url):
 
 
 def call(host, method, path, body=None, token=None):
-    headers = {"Content-Type": "application/json", "Accept-Language": "en"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    status, _, payload = host.request(path, method, data, headers)
-    return status, json.loads(payload or b"null")
+    return host.api(method, path, body, token)
 
 
 def visit(host, path):

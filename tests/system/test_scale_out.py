@@ -2,7 +2,6 @@
 PostgreSQL database. A need published or withdrawn through one host is found, or no longer
 found, by the other's search within 2 seconds, with no `flask search sync --follow` running:
 each host's in-process follower applies the shared outbox (marketplace/search/hooks.py)."""
-import json
 import threading
 import time
 import uuid
@@ -13,7 +12,14 @@ import pytest
 
 from marketplace.credit_code import check_character
 
-from .servers import AppServer, drop_database, fresh_database, postgres_url
+from .servers import (
+    AppServer,
+    drop_database,
+    fresh_database,
+    postgres_url,
+    start_together,
+    stop_together,
+)
 
 pytestmark = pytest.mark.skipif(
     postgres_url() is None,
@@ -38,15 +44,7 @@ def hosts(tmp_path_factory):
                 "--role", "bureau")
         # A with --preload (the app built in gunicorn's master, then forked), B without: the
         # follower must start in the workers either way (docs/deploy.md).
-        starting = [threading.Thread(target=host.start,
-                                     kwargs={"workers": 2, "extra_args": extra})
-                    for host, extra in ((a, ("--preload",)), (b, ()))]
-        for thread in starting:
-            thread.start()
-        for thread in starting:
-            thread.join()
-        for host in (a, b):
-            assert host.process is not None and host.process.poll() is None, host.log_tail()
+        start_together((a, b), extra_args={a: ("--preload",)})
         register_enterprise(a, "enterprise1", "91141182MA0K0000")
         register_enterprise(a, "enterprise2", "91141182MA0K0001")
         for host in (a, b):  # the first request started the follower, which builds the index
@@ -56,11 +54,7 @@ def hosts(tmp_path_factory):
                 assert search(host, "需求") == set()
         yield a, b
     finally:
-        stopping = [threading.Thread(target=host.stop) for host in (a, b)]
-        for thread in stopping:
-            thread.start()
-        for thread in stopping:
-            thread.join()
+        stop_together((a, b))
         drop_database(url)
 
 
@@ -82,12 +76,7 @@ def register_enterprise(host, username, code16):
 
 
 def call(host, method, path, body=None, token=None):
-    headers = {"Content-Type": "application/json", "Accept-Language": "en"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    status, _, payload = host.request(path, method, data, headers)
-    return status, json.loads(payload or b"null")
+    return host.api(method, path, body, token)
 
 
 def token(host, username):
