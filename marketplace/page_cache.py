@@ -260,7 +260,7 @@ class AuditWatcher(threading.Thread):
             self.forgotten = max(self.forgotten, self.changed.popitem(last=False)[1])
         if tags:
             self.cache.evict(tags)
-        if rows:
+        if rows or self.state["gaps"]:  # with no rows, let expired gaps go
             self.state = advance(self.state, [row.id for row in rows],
                                  gap_seconds=gap_seconds)
         self.looks = look
